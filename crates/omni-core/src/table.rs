@@ -1,0 +1,24 @@
+//! Warehouse table names: part of the product contract (analysts' SQL depends on them).
+
+pub const SOURCE_RECORDS: &str = "source_records";
+pub const TRANSACTIONS: &str = "transactions";
+pub const REJECTS: &str = "rejects";
+pub const IDENTITY_EDGES: &str = "identity_edges";
+pub const IDENTITY_MAP: &str = "identity_map";
+pub const PROFILES: &str = "profiles";
+pub const RFM: &str = "rfm";
+pub const SEGMENT_MEMBERSHIP: &str = "segment_membership";
+pub const RUNS: &str = "runs";
+
+/// Every table a build publishes, in the order they are produced.
+pub const ALL: &[&str] = &[
+    SOURCE_RECORDS,
+    TRANSACTIONS,
+    REJECTS,
+    IDENTITY_EDGES,
+    IDENTITY_MAP,
+    PROFILES,
+    RFM,
+    SEGMENT_MEMBERSHIP,
+    RUNS,
+];

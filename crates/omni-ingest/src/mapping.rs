@@ -1,0 +1,614 @@
+//! Mapping a [`RawTable`] to canonical records, transactions and rejects.
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
+
+use arrow::array::{
+    ArrayRef, BooleanBuilder, Date32Builder, Decimal128Builder, StringBuilder,
+    TimestampMicrosecondBuilder, UInt64Builder,
+};
+use arrow::record_batch::RecordBatch;
+use omni_core::fields::{CanonicalField, FieldType, TRANSACTION_FIELDS};
+use omni_core::schema::{self, AMOUNT_PRECISION, AMOUNT_SCALE};
+
+use crate::config::{FieldSpec, SourceConfig};
+use crate::normalize::{
+    PhoneNormalizer, fold_name, normalize_email, normalize_id, normalize_postcode, split_full_name,
+};
+use crate::parse::{parse_amount, parse_bool, parse_date, parse_timestamp};
+use crate::read::{RawTable, TextColumn};
+
+/// Problems with the mapping keys of a source (not its files): unknown canonical fields,
+/// unknown transaction keys, a missing `record_id` or `amount`. Each is (key, message).
+pub fn mapping_problems(src: &SourceConfig) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for key in src.fields.keys() {
+        if CanonicalField::parse(key).is_none() {
+            let hint = omni_core::suggest(key, CanonicalField::names())
+                .map(|s| format!("did you mean `{s}`? "))
+                .unwrap_or_default();
+            out.push((
+                format!("fields.{key}"),
+                format!(
+                    "`{key}` is not a canonical field; {hint}canonical fields are: {}",
+                    CanonicalField::names().collect::<Vec<_>>().join(", ")
+                ),
+            ));
+        }
+    }
+    if !src.fields.contains_key("record_id") {
+        out.push((
+            "fields.record_id".into(),
+            "every source needs `record_id = \"<column>\"`: the column that identifies a row (order id, card number, contact id)".into(),
+        ));
+    }
+    if let Some(tx) = &src.transaction {
+        let names = TRANSACTION_FIELDS.iter().map(|(n, _)| *n);
+        for key in tx.keys() {
+            if !TRANSACTION_FIELDS.iter().any(|(n, _)| n == key) {
+                let hint = omni_core::suggest(key, names.clone())
+                    .map(|s| format!("did you mean `{s}`? "))
+                    .unwrap_or_default();
+                out.push((
+                    format!("transaction.{key}"),
+                    format!(
+                        "`{key}` is not a transaction field; {hint}transaction fields are: {}",
+                        names.clone().collect::<Vec<_>>().join(", ")
+                    ),
+                ));
+            }
+        }
+        if !tx.contains_key("amount") {
+            out.push((
+                "transaction.amount".into(),
+                "a transaction mapping needs `amount = \"<column>\"`".into(),
+            ));
+        }
+    }
+    out
+}
+
+/// Every (key, column) the mapping reads, for checking against a file's columns.
+pub fn mapped_columns(src: &SourceConfig) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = src
+        .fields
+        .iter()
+        .map(|(k, v)| (format!("fields.{k}"), v.column().to_string()))
+        .collect();
+    if let Some(tx) = &src.transaction {
+        out.extend(
+            tx.iter()
+                .map(|(k, v)| (format!("transaction.{k}"), v.column().to_string())),
+        );
+    }
+    out
+}
+
+/// Settings shared by all sources of a pipeline.
+#[derive(Debug, Clone)]
+pub struct MapOptions {
+    pub phone: PhoneNormalizer,
+    pub currency: String,
+}
+
+/// Counts for one source, reported in every run.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct SourceStats {
+    pub source: String,
+    pub files: usize,
+    pub rows_read: u64,
+    pub accepted: u64,
+    pub rejected: u64,
+    pub transactions: u64,
+    /// Reject counts by reason class (`event_ts`, `wrong field count`, ...).
+    pub reject_reasons: BTreeMap<String, u64>,
+}
+
+struct Rejects {
+    source: StringBuilder,
+    file: StringBuilder,
+    line: UInt64Builder,
+    raw: StringBuilder,
+    field: StringBuilder,
+    reason: StringBuilder,
+}
+
+impl Rejects {
+    fn new() -> Self {
+        Rejects {
+            source: StringBuilder::new(),
+            file: StringBuilder::new(),
+            line: UInt64Builder::new(),
+            raw: StringBuilder::new(),
+            field: StringBuilder::new(),
+            reason: StringBuilder::new(),
+        }
+    }
+
+    fn finish(mut self) -> RecordBatch {
+        let cols: Vec<ArrayRef> = vec![
+            Arc::new(self.source.finish()),
+            Arc::new(self.file.finish()),
+            Arc::new(self.line.finish()),
+            Arc::new(self.raw.finish()),
+            Arc::new(self.field.finish()),
+            Arc::new(self.reason.finish()),
+        ];
+        RecordBatch::try_new(schema::rejects(), cols).expect("rejects schema matches builders")
+    }
+}
+
+/// Builders for one column of `source_records`, by type.
+enum ColBuilder {
+    Text(StringBuilder),
+    Ts(TimestampMicrosecondBuilder),
+    Date(Date32Builder),
+    Bool(BooleanBuilder),
+    Line(UInt64Builder),
+}
+
+/// A parsed value of one row, appended only when the whole row is accepted.
+#[derive(Debug, Clone)]
+enum Val {
+    Null,
+    Text(String),
+    Ts(i64),
+    Date(i32),
+    Bool(bool),
+    Line(u64),
+}
+
+impl ColBuilder {
+    fn append(&mut self, v: Val) {
+        match (self, v) {
+            (ColBuilder::Text(b), Val::Text(s)) => b.append_value(s),
+            (ColBuilder::Text(b), Val::Null) => b.append_null(),
+            (ColBuilder::Ts(b), Val::Ts(t)) => b.append_value(t),
+            (ColBuilder::Ts(b), Val::Null) => b.append_null(),
+            (ColBuilder::Date(b), Val::Date(d)) => b.append_value(d),
+            (ColBuilder::Date(b), Val::Null) => b.append_null(),
+            (ColBuilder::Bool(b), Val::Bool(x)) => b.append_value(x),
+            (ColBuilder::Bool(b), Val::Null) => b.append_null(),
+            (ColBuilder::Line(b), Val::Line(x)) => b.append_value(x),
+            (ColBuilder::Line(b), Val::Null) => b.append_null(),
+            (_, v) => unreachable!("value {v:?} does not fit its column"),
+        }
+    }
+
+    fn finish(self) -> ArrayRef {
+        match self {
+            ColBuilder::Text(mut b) => Arc::new(b.finish()),
+            ColBuilder::Ts(mut b) => Arc::new(b.finish().with_timezone("UTC")),
+            ColBuilder::Date(mut b) => Arc::new(b.finish()),
+            ColBuilder::Bool(mut b) => Arc::new(b.finish()),
+            ColBuilder::Line(mut b) => Arc::new(b.finish()),
+        }
+    }
+}
+
+struct Transactions {
+    source: StringBuilder,
+    id: StringBuilder,
+    record_id: StringBuilder,
+    channel: StringBuilder,
+    ts: TimestampMicrosecondBuilder,
+    amount: Decimal128Builder,
+    currency: StringBuilder,
+    store: StringBuilder,
+    kind: StringBuilder,
+    original: StringBuilder,
+}
+
+impl Transactions {
+    fn new() -> Self {
+        Transactions {
+            source: StringBuilder::new(),
+            id: StringBuilder::new(),
+            record_id: StringBuilder::new(),
+            channel: StringBuilder::new(),
+            ts: TimestampMicrosecondBuilder::new(),
+            amount: Decimal128Builder::new(),
+            currency: StringBuilder::new(),
+            store: StringBuilder::new(),
+            kind: StringBuilder::new(),
+            original: StringBuilder::new(),
+        }
+    }
+
+    fn finish(mut self) -> RecordBatch {
+        let cols: Vec<ArrayRef> = vec![
+            Arc::new(self.source.finish()),
+            Arc::new(self.id.finish()),
+            Arc::new(self.record_id.finish()),
+            Arc::new(self.channel.finish()),
+            Arc::new(self.ts.finish().with_timezone("UTC")),
+            Arc::new(
+                self.amount
+                    .finish()
+                    .with_precision_and_scale(AMOUNT_PRECISION, AMOUNT_SCALE)
+                    .expect("valid decimal type"),
+            ),
+            Arc::new(self.currency.finish()),
+            Arc::new(self.store.finish()),
+            Arc::new(self.kind.finish()),
+            Arc::new(self.original.finish()),
+        ];
+        RecordBatch::try_new(schema::transactions(), cols)
+            .expect("transactions schema matches builders")
+    }
+}
+
+struct Tx {
+    id: String,
+    ts: Option<i64>,
+    cents: i128,
+    currency: String,
+    store: Option<String>,
+    original: Option<String>,
+}
+
+/// The output of mapping one source (all its files).
+#[derive(Debug)]
+pub struct Mapped {
+    pub records: RecordBatch,
+    pub transactions: RecordBatch,
+    pub rejects: RecordBatch,
+    pub stats: SourceStats,
+}
+
+/// Maps the raw tables of one source's files. `files` pairs each file's display name with
+/// its rows. Record ids must be unique across the source's files.
+pub fn map_source(src: &SourceConfig, files: &[(String, RawTable)], opts: &MapOptions) -> Mapped {
+    let schema = schema::source_records();
+    let mut builders: Vec<ColBuilder> = schema
+        .fields()
+        .iter()
+        .map(|f| match f.data_type() {
+            arrow::datatypes::DataType::Utf8 => ColBuilder::Text(StringBuilder::new()),
+            arrow::datatypes::DataType::Timestamp(..) => {
+                ColBuilder::Ts(TimestampMicrosecondBuilder::new())
+            }
+            arrow::datatypes::DataType::Date32 => ColBuilder::Date(Date32Builder::new()),
+            arrow::datatypes::DataType::Boolean => ColBuilder::Bool(BooleanBuilder::new()),
+            arrow::datatypes::DataType::UInt64 => ColBuilder::Line(UInt64Builder::new()),
+            t => unreachable!("unexpected type {t} in source_records"),
+        })
+        .collect();
+    let col_index = |name: &str| schema.index_of(name).expect("column in schema");
+    let mut rejects = Rejects::new();
+    let mut txs = Transactions::new();
+    let mut stats = SourceStats {
+        source: src.name.clone(),
+        files: files.len(),
+        ..Default::default()
+    };
+    let mut seen_ids: HashSet<String> = HashSet::new();
+    let mut seen_tx: HashSet<String> = HashSet::new();
+
+    for (file, table) in files {
+        stats.rows_read += (table.num_rows() + table.bad_rows.len()) as u64;
+        for b in &table.bad_rows {
+            let class = if b.reason.starts_with("expected") {
+                "wrong field count"
+            } else {
+                "malformed row"
+            };
+            push_reject(
+                &mut rejects,
+                &mut stats,
+                &src.name,
+                file,
+                Some(b.line),
+                &b.raw,
+                None,
+                class,
+                &b.reason,
+            );
+        }
+        // Resolve the mapping against this file's columns once.
+        let fields: Vec<(CanonicalField, &FieldSpec, Option<&TextColumn>)> = src
+            .fields
+            .iter()
+            .filter_map(|(k, spec)| {
+                CanonicalField::parse(k).map(|f| (f, spec, table.column(spec.column())))
+            })
+            .collect();
+        let get = |f: CanonicalField| fields.iter().find(|(x, _, _)| *x == f);
+        let tx_spec = src.transaction.as_ref();
+        let tx_col = |k: &str| {
+            tx_spec
+                .and_then(|t| t.get(k))
+                .map(|spec| (spec, table.column(spec.column())))
+        };
+
+        'rows: for i in 0..table.num_rows() {
+            let line = table.lines[i];
+            let mut vals: Vec<Val> = vec![Val::Null; builders.len()];
+            let text = |f: CanonicalField| {
+                get(f)
+                    .and_then(|(_, _, c)| c.and_then(|c| c.get(i)))
+                    .map(str::trim)
+            };
+            // record_id
+            let Some(record_id) = text(CanonicalField::RecordId) else {
+                push_reject(
+                    &mut rejects,
+                    &mut stats,
+                    &src.name,
+                    file,
+                    Some(line),
+                    &table.raw(i),
+                    Some("record_id"),
+                    "missing record_id",
+                    "record_id is empty: every record needs an id",
+                );
+                continue;
+            };
+            if seen_ids.contains(record_id) {
+                push_reject(
+                    &mut rejects,
+                    &mut stats,
+                    &src.name,
+                    file,
+                    Some(line),
+                    &table.raw(i),
+                    Some("record_id"),
+                    "duplicate record_id",
+                    &format!("record_id {record_id:?} appeared earlier in this source"),
+                );
+                continue;
+            }
+            vals[col_index("source")] = Val::Text(src.name.clone());
+            vals[col_index("record_id")] = Val::Text(record_id.to_string());
+            vals[col_index("channel")] = Val::Text(src.channel.clone());
+            vals[col_index("file")] = Val::Text(file.clone());
+            vals[col_index("line")] = Val::Line(line);
+
+            for (f, spec, col) in &fields {
+                let Some(raw) = col.and_then(|c| c.get(i)) else {
+                    continue;
+                };
+                let v = raw.trim();
+                let idx = col_index(f.name());
+                let parsed = match f.field_type() {
+                    FieldType::Timestamp => parse_timestamp(v, spec.formats()).map(Val::Ts),
+                    FieldType::Date => parse_date(v, spec.formats()).map(Val::Date),
+                    FieldType::Bool => parse_bool(v).map(Val::Bool),
+                    FieldType::Text => Ok(Val::Null),
+                };
+                match parsed {
+                    Err(reason) => {
+                        push_reject(
+                            &mut rejects,
+                            &mut stats,
+                            &src.name,
+                            file,
+                            Some(line),
+                            &table.raw(i),
+                            Some(f.name()),
+                            f.name(),
+                            &format!("{}: {reason}", f.name()),
+                        );
+                        continue 'rows;
+                    }
+                    Ok(Val::Null) => {}
+                    Ok(val) => {
+                        vals[idx] = val;
+                        continue;
+                    }
+                }
+                match f {
+                    CanonicalField::RecordId => {}
+                    CanonicalField::Email => {
+                        vals[col_index("email_raw")] = Val::Text(v.to_string());
+                        if let Some(e) = normalize_email(v) {
+                            vals[idx] = Val::Text(e.address);
+                            vals[col_index("email_match")] = Val::Text(e.match_key);
+                        }
+                    }
+                    CanonicalField::Phone => {
+                        vals[col_index("phone_raw")] = Val::Text(v.to_string());
+                        if let Some(p) = opts.phone.normalize(v) {
+                            vals[idx] = Val::Text(p);
+                        }
+                    }
+                    CanonicalField::LoyaltyCard
+                    | CanonicalField::AccountId
+                    | CanonicalField::DeviceId
+                    | CanonicalField::NationalId => {
+                        if let Some(x) = normalize_id(v) {
+                            vals[idx] = Val::Text(x);
+                        }
+                    }
+                    CanonicalField::Postcode => {
+                        if let Some(x) = normalize_postcode(v) {
+                            vals[idx] = Val::Text(x);
+                        }
+                    }
+                    CanonicalField::Country => {
+                        vals[idx] = Val::Text(v.to_uppercase());
+                    }
+                    _ => vals[idx] = Val::Text(collapse(v)),
+                }
+            }
+            // Names: split a full name when first/last are not mapped or empty.
+            let full = match &vals[col_index("full_name")] {
+                Val::Text(s) => Some(s.clone()),
+                _ => None,
+            };
+            let (split_first, split_last) =
+                full.as_deref().map(split_full_name).unwrap_or((None, None));
+            for (name_col, norm_col, fallback) in [
+                ("first_name", "first_name_norm", split_first),
+                ("last_name", "last_name_norm", split_last),
+            ] {
+                let ci = col_index(name_col);
+                if matches!(vals[ci], Val::Null)
+                    && let Some(fb) = fallback
+                {
+                    vals[ci] = Val::Text(fb);
+                }
+                if let Val::Text(s) = &vals[ci]
+                    && let Some(folded) = fold_name(s)
+                {
+                    vals[col_index(norm_col)] = Val::Text(folded);
+                }
+            }
+            if full.is_none()
+                && let (Val::Text(a), Val::Text(b)) = (
+                    &vals[col_index("first_name")],
+                    &vals[col_index("last_name")],
+                )
+            {
+                vals[col_index("full_name")] = Val::Text(format!("{a} {b}"));
+            }
+
+            // Transaction.
+            let mut tx: Option<Tx> = None;
+            if tx_spec.is_some() {
+                let cell = |k: &str| {
+                    tx_col(k)
+                        .and_then(|(_, c)| c.and_then(|c| c.get(i)))
+                        .map(str::trim)
+                };
+                let id = cell("id").unwrap_or(record_id).to_string();
+                let ts = match tx_col("ts") {
+                    Some((spec, _)) => match cell("ts").map(|v| parse_timestamp(v, spec.formats()))
+                    {
+                        Some(Err(reason)) => {
+                            push_reject(
+                                &mut rejects,
+                                &mut stats,
+                                &src.name,
+                                file,
+                                Some(line),
+                                &table.raw(i),
+                                Some("transaction.ts"),
+                                "transaction.ts",
+                                &format!("transaction.ts: {reason}"),
+                            );
+                            continue;
+                        }
+                        Some(Ok(t)) => Some(t),
+                        None => None,
+                    },
+                    None => match vals[col_index("event_ts")] {
+                        Val::Ts(t) => Some(t),
+                        _ => None,
+                    },
+                };
+                let cents = match cell("amount").map(|v| parse_amount(v, src.decimal_comma)) {
+                    Some(Ok(c)) => c,
+                    Some(Err(reason)) => {
+                        push_reject(
+                            &mut rejects,
+                            &mut stats,
+                            &src.name,
+                            file,
+                            Some(line),
+                            &table.raw(i),
+                            Some("transaction.amount"),
+                            "transaction.amount",
+                            &format!("transaction.amount: {reason}"),
+                        );
+                        continue;
+                    }
+                    None => {
+                        push_reject(
+                            &mut rejects,
+                            &mut stats,
+                            &src.name,
+                            file,
+                            Some(line),
+                            &table.raw(i),
+                            Some("transaction.amount"),
+                            "transaction.amount",
+                            "transaction.amount is empty: a transaction needs an amount",
+                        );
+                        continue;
+                    }
+                };
+                if seen_tx.contains(&id) {
+                    push_reject(
+                        &mut rejects,
+                        &mut stats,
+                        &src.name,
+                        file,
+                        Some(line),
+                        &table.raw(i),
+                        Some("transaction.id"),
+                        "duplicate transaction id",
+                        &format!("transaction id {id:?} appeared earlier in this source"),
+                    );
+                    continue;
+                }
+                tx = Some(Tx {
+                    id,
+                    ts,
+                    cents,
+                    currency: cell("currency")
+                        .map(str::to_uppercase)
+                        .unwrap_or_else(|| opts.currency.clone()),
+                    store: cell("store").map(str::to_string),
+                    original: cell("original_id").map(str::to_string),
+                });
+            }
+
+            // Accepted.
+            seen_ids.insert(record_id.to_string());
+            for (b, v) in builders.iter_mut().zip(vals) {
+                b.append(v);
+            }
+            stats.accepted += 1;
+            if let Some(t) = tx {
+                txs.source.append_value(&src.name);
+                txs.id.append_value(&t.id);
+                txs.record_id.append_value(record_id);
+                txs.channel.append_value(&src.channel);
+                txs.ts.append_option(t.ts);
+                txs.amount.append_value(t.cents);
+                txs.currency.append_value(&t.currency);
+                txs.store.append_option(t.store);
+                txs.kind
+                    .append_value(if t.cents < 0 { "return" } else { "purchase" });
+                txs.original.append_option(t.original);
+                seen_tx.insert(t.id);
+                stats.transactions += 1;
+            }
+        }
+    }
+    let cols: Vec<ArrayRef> = builders.into_iter().map(ColBuilder::finish).collect();
+    let records = RecordBatch::try_new(schema, cols).expect("source_records schema matches");
+    Mapped {
+        records,
+        transactions: txs.finish(),
+        rejects: rejects.finish(),
+        stats,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn push_reject(
+    rejects: &mut Rejects,
+    stats: &mut SourceStats,
+    source: &str,
+    file: &str,
+    line: Option<u64>,
+    raw: &str,
+    field: Option<&str>,
+    class: &str,
+    reason: &str,
+) {
+    rejects.source.append_value(source);
+    rejects.file.append_value(file);
+    rejects.line.append_option(line);
+    rejects.raw.append_value(raw);
+    rejects.field.append_option(field);
+    rejects.reason.append_value(reason);
+    *stats.reject_reasons.entry(class.to_string()).or_default() += 1;
+    stats.rejected += 1;
+}
+
+fn collapse(v: &str) -> String {
+    v.split_whitespace().collect::<Vec<_>>().join(" ")
+}

@@ -1,0 +1,177 @@
+//! JSON lines: one object per line, nested objects flattened to dotted paths
+//! (`{"user": {"email": ..}}` gives column `user.email`), scalars kept as their text.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use arrow::array::StringArray;
+use rayon::prelude::*;
+use serde_json::Value;
+
+use super::{BadRow, RawTable, TextColumn, decode::decode_owned, read_bytes};
+use crate::error::Result;
+
+/// Byte ranges and 1-based line numbers of the non-blank lines.
+fn line_spans(text: &[u8]) -> Vec<(u64, usize, usize)> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut line = 1u64;
+    for (i, &c) in text.iter().enumerate() {
+        if c == b'\n' {
+            push_line(&mut out, text, line, start, i);
+            start = i + 1;
+            line += 1;
+        }
+    }
+    push_line(&mut out, text, line, start, text.len());
+    out
+}
+
+fn push_line(out: &mut Vec<(u64, usize, usize)>, text: &[u8], line: u64, s: usize, e: usize) {
+    let e = if e > s && text[e - 1] == b'\r' {
+        e - 1
+    } else {
+        e
+    };
+    if text[s..e].iter().any(|c| !c.is_ascii_whitespace()) {
+        out.push((line, s, e));
+    }
+}
+
+fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, Option<String>)>) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                let p = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                flatten(&p, x, out);
+            }
+        }
+        Value::Null => out.push((prefix.to_string(), None)),
+        Value::String(s) => out.push((prefix.to_string(), Some(s.clone()))),
+        Value::Bool(b) => out.push((prefix.to_string(), Some(b.to_string()))),
+        Value::Number(n) => out.push((prefix.to_string(), Some(n.to_string()))),
+        Value::Array(_) => out.push((prefix.to_string(), Some(v.to_string()))),
+    }
+}
+
+fn parse_line(bytes: &[u8]) -> std::result::Result<Vec<(String, Option<String>)>, String> {
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(v @ Value::Object(_)) => {
+            let mut out = Vec::new();
+            flatten("", &v, &mut out);
+            Ok(out)
+        }
+        Ok(_) => Err("the line is valid JSON but not an object".into()),
+        Err(e) => Err(format!("invalid JSON: {e}")),
+    }
+}
+
+/// Reads a JSON-lines file.
+pub fn read(path: &Path) -> Result<RawTable> {
+    let (text, _) = decode_owned(read_bytes(path)?);
+    let spans = line_spans(&text);
+    let parsed: Vec<_> = spans
+        .par_iter()
+        .map(|&(_, s, e)| parse_line(&text[s..e]))
+        .collect();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut names: Vec<String> = Vec::new();
+    let mut cols: Vec<Vec<Option<String>>> = Vec::new();
+    let mut lines = Vec::new();
+    let mut row_spans = Vec::new();
+    let mut bad_rows = Vec::new();
+    for (&(line, s, e), p) in spans.iter().zip(parsed) {
+        match p {
+            Ok(fields) => {
+                let row = lines.len();
+                for (name, value) in fields {
+                    let ci = *index.entry(name.clone()).or_insert_with(|| {
+                        names.push(name);
+                        cols.push(Vec::new());
+                        cols.len() - 1
+                    });
+                    let col = &mut cols[ci];
+                    col.resize(row, None);
+                    col.push(value);
+                }
+                lines.push(line);
+                row_spans.push((s, e));
+            }
+            Err(reason) => bad_rows.push(BadRow {
+                line,
+                raw: String::from_utf8_lossy(&text[s..e]).into_owned(),
+                reason,
+            }),
+        }
+    }
+    let n = lines.len();
+    let columns = names
+        .into_iter()
+        .zip(cols)
+        .map(|(name, mut values)| {
+            values.resize(n, None);
+            (name, TextColumn::Plain(StringArray::from(values)))
+        })
+        .collect();
+    Ok(RawTable {
+        columns,
+        lines,
+        text,
+        spans: row_spans,
+        bad_rows,
+    })
+}
+
+/// Column paths of a JSON-lines file (every line is looked at: keys may appear late).
+pub fn columns(path: &Path) -> Result<Vec<String>> {
+    Ok(read(path)?.column_names())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flattens_nested_fields_and_keeps_bad_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("t.jsonl");
+        std::fs::write(
+            &p,
+            concat!(
+                "{\"id\": 1, \"user\": {\"email\": \"A@B.es\", \"name\": {\"first\": \"Ana\"}}}\n",
+                "\n",
+                "{\"id\": 2, \"user\": {\"email\": null}, \"amount\": {\"value\": 23.5}}\n",
+                "{\"id\": 3, \"user\": \n",
+                "[1, 2]\n",
+                "{\"id\": \"4\", \"push\": true}\r\n",
+            ),
+        )
+        .unwrap();
+        let t = read(&p).unwrap();
+        assert_eq!(
+            t.column_names(),
+            vec![
+                "id",
+                "user.email",
+                "user.name.first",
+                "amount.value",
+                "push"
+            ]
+        );
+        assert_eq!(t.lines, vec![1, 3, 6]);
+        assert_eq!(t.column("id").unwrap().get(2), Some("4"));
+        assert_eq!(t.column("user.email").unwrap().get(0), Some("A@B.es"));
+        assert_eq!(t.column("user.email").unwrap().get(1), None);
+        assert_eq!(t.column("amount.value").unwrap().get(1), Some("23.5"));
+        assert_eq!(t.column("push").unwrap().get(2), Some("true"));
+        assert_eq!(t.column("push").unwrap().get(0), None);
+        let bad: Vec<u64> = t.bad_rows.iter().map(|b| b.line).collect();
+        assert_eq!(bad, vec![4, 5]);
+        assert!(t.bad_rows[0].reason.starts_with("invalid JSON"));
+        assert_eq!(t.raw(2), "{\"id\": \"4\", \"push\": true}");
+    }
+}

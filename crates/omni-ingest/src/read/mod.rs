@@ -1,0 +1,147 @@
+//! Readers: a channel export file to a [`RawTable`] of text columns, plus the rows that
+//! could not even be split into columns (wrong field count, invalid JSON).
+//!
+//! CSV and Parquet are read by polars and cross to arrow-rs zero-copy ([`bridge`]). JSON lines
+//! are parsed line by line with serde_json: polars' JSON reader fails a whole file on one
+//! malformed line and leaves mixed-type columns unspecified, and a CDP must keep every good
+//! line of a file and say which line was bad.
+
+pub mod bridge;
+pub mod csv;
+pub mod decode;
+pub mod jsonl;
+pub mod parquet;
+
+use std::path::Path;
+
+use arrow::array::{Array, ArrayRef, StringArray, StringViewArray};
+
+use crate::config::{Format, SourceConfig};
+use crate::error::{Error, Result};
+
+/// A text column, as polars (views) or our own JSON reader (plain strings) produced it.
+#[derive(Debug, Clone)]
+pub enum TextColumn {
+    View(StringViewArray),
+    Plain(StringArray),
+}
+
+impl TextColumn {
+    pub fn from_array(path: &Path, name: &str, a: &ArrayRef) -> Result<Self> {
+        if let Some(v) = a.as_any().downcast_ref::<StringViewArray>() {
+            Ok(TextColumn::View(v.clone()))
+        } else if let Some(s) = a.as_any().downcast_ref::<StringArray>() {
+            Ok(TextColumn::Plain(s.clone()))
+        } else {
+            Err(Error::Internal {
+                path: path.to_path_buf(),
+                message: format!("column {name} arrived as {} instead of text", a.data_type()),
+            })
+        }
+    }
+
+    /// The value at `i`, `None` when null or blank.
+    pub fn get(&self, i: usize) -> Option<&str> {
+        let v = match self {
+            TextColumn::View(a) => (!a.is_null(i)).then(|| a.value(i)),
+            TextColumn::Plain(a) => (!a.is_null(i)).then(|| a.value(i)),
+        }?;
+        (!v.trim().is_empty()).then_some(v)
+    }
+
+    pub fn len(&self) -> usize {
+        match self {
+            TextColumn::View(a) => a.len(),
+            TextColumn::Plain(a) => a.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// A row that could not be split into columns.
+#[derive(Debug, Clone)]
+pub struct BadRow {
+    pub line: u64,
+    pub raw: String,
+    pub reason: String,
+}
+
+/// One file's rows as text columns, with the line and raw text of each row.
+#[derive(Debug)]
+pub struct RawTable {
+    pub columns: Vec<(String, TextColumn)>,
+    /// 1-based line number (CSV, JSONL) or row number (Parquet) of each row.
+    pub lines: Vec<u64>,
+    /// The decoded file text and each row's byte range in it (CSV, JSONL); empty for
+    /// Parquet, whose raw text is rebuilt from the columns.
+    pub text: Vec<u8>,
+    pub spans: Vec<(usize, usize)>,
+    /// Rows the reader could not split into columns.
+    pub bad_rows: Vec<BadRow>,
+}
+
+impl RawTable {
+    pub fn num_rows(&self) -> usize {
+        self.lines.len()
+    }
+
+    pub fn column(&self, name: &str) -> Option<&TextColumn> {
+        self.columns.iter().find(|(n, _)| n == name).map(|(_, c)| c)
+    }
+
+    /// The raw text of row `i`, for rejects.
+    pub fn raw(&self, i: usize) -> String {
+        match self.spans.get(i) {
+            Some(&(s, e)) => String::from_utf8_lossy(&self.text[s..e]).into_owned(),
+            None => self
+                .columns
+                .iter()
+                .map(|(name, c)| format!("{name}={}", c.get(i).unwrap_or("")))
+                .collect::<Vec<_>>()
+                .join(", "),
+        }
+    }
+
+    pub fn empty() -> Self {
+        RawTable {
+            columns: Vec::new(),
+            lines: Vec::new(),
+            text: Vec::new(),
+            spans: Vec::new(),
+            bad_rows: Vec::new(),
+        }
+    }
+
+    pub fn column_names(&self) -> Vec<String> {
+        self.columns.iter().map(|(n, _)| n.clone()).collect()
+    }
+}
+
+/// Reads one file of a source.
+pub fn read_file(src: &SourceConfig, path: &Path) -> Result<RawTable> {
+    match src.format {
+        Format::Csv => csv::read(&src.csv, path),
+        Format::Jsonl => jsonl::read(path),
+        Format::Parquet => parquet::read(path),
+    }
+}
+
+/// The column names a file offers, read cheaply (CSV header, the keys of the JSON lines,
+/// the Parquet schema), for validating a mapping before anything runs.
+pub fn file_columns(src: &SourceConfig, path: &Path) -> Result<Vec<String>> {
+    match src.format {
+        Format::Csv => csv::header(&src.csv, path),
+        Format::Jsonl => jsonl::columns(path),
+        Format::Parquet => parquet::columns(path),
+    }
+}
+
+pub(crate) fn read_bytes(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}

@@ -1,0 +1,368 @@
+//! Deterministic identifier stitching: records sharing a strong identifier are one customer,
+//! unless the value is blocked or shared by implausibly many records.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+
+use arrow::array::{Array, ArrayRef, Float64Builder, StringArray, StringBuilder};
+use arrow::compute::{cast, concat_batches};
+use arrow::datatypes::DataType;
+use arrow::record_batch::RecordBatch;
+use omni_core::fields::CanonicalField;
+use omni_core::ids::customer_id_for;
+use omni_core::schema::{self, col};
+use serde::Serialize;
+
+use crate::config::IdentityConfig;
+use crate::error::{Error, Result};
+use crate::union_find::UnionFind;
+
+/// What resolution produced.
+#[derive(Debug)]
+pub struct Resolution {
+    /// `identity_map`: (source, record_id, customer_id), sorted by source and record id.
+    pub identity_map: RecordBatch,
+    /// `identity_edges`: every candidate link, kept or rejected.
+    pub identity_edges: RecordBatch,
+    pub stats: ResolveStats,
+}
+
+/// Counts for the run report.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct ResolveStats {
+    pub records: u64,
+    pub customers: u64,
+    /// Links kept, by rule.
+    pub links_by_rule: BTreeMap<String, u64>,
+    /// Links refused, by rule (blocked or generic values).
+    pub rejected_by_rule: BTreeMap<String, u64>,
+    /// Values treated as generic, by rule.
+    pub generic_values: BTreeMap<String, u64>,
+    pub largest_cluster: u64,
+    /// Number of clusters of each size (size → count).
+    pub cluster_sizes: BTreeMap<u64, u64>,
+}
+
+/// The column of `source_records` a rule compares.
+fn rule_column(rule: &str) -> Result<&'static str> {
+    match CanonicalField::parse(rule) {
+        Some(CanonicalField::Email) => Ok(col::EMAIL_MATCH),
+        Some(f) if f.is_identifier() => Ok(f.name()),
+        _ => Err(Error::UnknownIdentifier(rule.to_string())),
+    }
+}
+
+/// Checks the rule names of a config.
+pub fn validate(cfg: &IdentityConfig) -> Result<()> {
+    for r in cfg.deterministic.iter().chain(cfg.blocked_values.keys()) {
+        rule_column(r)?;
+    }
+    Ok(())
+}
+
+fn text_column(batch: &RecordBatch, name: &str) -> Result<StringArray> {
+    let a = batch
+        .column_by_name(name)
+        .ok_or_else(|| Error::MissingColumn(name.to_string()))?;
+    let a = cast(a, &DataType::Utf8)?;
+    Ok(a.as_any()
+        .downcast_ref::<StringArray>()
+        .expect("cast to Utf8 gives a StringArray")
+        .clone())
+}
+
+struct Edges {
+    ls: StringBuilder,
+    lr: StringBuilder,
+    rs: StringBuilder,
+    rr: StringBuilder,
+    rule: StringBuilder,
+    value: StringBuilder,
+    weight: Float64Builder,
+    decision: StringBuilder,
+    reason: StringBuilder,
+}
+
+/// Resolves records by deterministic identifiers. `blocked` holds normalised values per rule.
+/// The result depends only on the set of records, not on their order.
+#[tracing::instrument(skip_all)]
+pub fn resolve(
+    batches: &[RecordBatch],
+    cfg: &IdentityConfig,
+    blocked: &HashMap<String, HashSet<String>>,
+) -> Result<Resolution> {
+    let records = concat_batches(&schema::source_records(), batches)?;
+    let sources = text_column(&records, col::SOURCE)?;
+    let ids = text_column(&records, col::RECORD_ID)?;
+    let n = records.num_rows();
+    // Canonical order: (source, record_id). Everything below works on these positions.
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_unstable_by(|&a, &b| {
+        (sources.value(a), ids.value(a)).cmp(&(sources.value(b), ids.value(b)))
+    });
+    let key = |p: usize| (sources.value(order[p]), ids.value(order[p]));
+
+    let mut uf = UnionFind::new(n);
+    let mut e = Edges {
+        ls: StringBuilder::new(),
+        lr: StringBuilder::new(),
+        rs: StringBuilder::new(),
+        rr: StringBuilder::new(),
+        rule: StringBuilder::new(),
+        value: StringBuilder::new(),
+        weight: Float64Builder::new(),
+        decision: StringBuilder::new(),
+        reason: StringBuilder::new(),
+    };
+    let mut stats = ResolveStats {
+        records: n as u64,
+        ..Default::default()
+    };
+    let no_block = HashSet::new();
+    for rule in &cfg.deterministic {
+        let column = text_column(&records, rule_column(rule)?)?;
+        let blocked_here = blocked.get(rule).unwrap_or(&no_block);
+        let mut groups: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        for p in 0..n {
+            let row = order[p];
+            if column.is_valid(row) {
+                groups.entry(column.value(row)).or_default().push(p);
+            }
+        }
+        for (value, members) in groups {
+            if members.len() < 2 {
+                continue;
+            }
+            let refusal = if blocked_here.contains(value) {
+                Some(format!("blocked value for {rule}"))
+            } else if members.len() > cfg.max_records_per_value {
+                *stats.generic_values.entry(rule.clone()).or_default() += 1;
+                Some(format!(
+                    "generic value: shared by {} records (max_records_per_value = {})",
+                    members.len(),
+                    cfg.max_records_per_value
+                ))
+            } else {
+                None
+            };
+            let head = members[0];
+            for &m in &members[1..] {
+                let (ls, lr) = key(head);
+                let (rs, rr) = key(m);
+                e.ls.append_value(ls);
+                e.lr.append_value(lr);
+                e.rs.append_value(rs);
+                e.rr.append_value(rr);
+                e.rule.append_value(rule);
+                e.value.append_value(value);
+                e.weight.append_null();
+                match &refusal {
+                    None => {
+                        uf.union(head, m);
+                        e.decision.append_value("link");
+                        e.reason.append_value(format!("same {rule}"));
+                        *stats.links_by_rule.entry(rule.clone()).or_default() += 1;
+                    }
+                    Some(why) => {
+                        e.decision.append_value("rejected");
+                        e.reason.append_value(why);
+                        *stats.rejected_by_rule.entry(rule.clone()).or_default() += 1;
+                    }
+                }
+            }
+        }
+    }
+
+    let comp = uf.components();
+    let mut size: HashMap<usize, u64> = HashMap::new();
+    for &c in &comp {
+        *size.entry(c).or_default() += 1;
+    }
+    stats.customers = size.len() as u64;
+    stats.largest_cluster = size.values().copied().max().unwrap_or(0);
+    for &s in size.values() {
+        *stats.cluster_sizes.entry(s).or_default() += 1;
+    }
+    let mut cid_of: HashMap<usize, String> = HashMap::with_capacity(size.len());
+    let mut ms = StringBuilder::new();
+    let mut mr = StringBuilder::new();
+    let mut mc = StringBuilder::new();
+    for (p, &c) in comp.iter().enumerate() {
+        let cid = cid_of.entry(c).or_insert_with(|| {
+            let (s, r) = key(c);
+            customer_id_for(s, r)
+        });
+        let (s, r) = key(p);
+        ms.append_value(s);
+        mr.append_value(r);
+        mc.append_value(cid.as_str());
+    }
+    let map_cols: Vec<ArrayRef> = vec![
+        Arc::new(ms.finish()),
+        Arc::new(mr.finish()),
+        Arc::new(mc.finish()),
+    ];
+    let identity_map = RecordBatch::try_new(schema::identity_map(), map_cols)?;
+    let edge_cols: Vec<ArrayRef> = vec![
+        Arc::new(e.ls.finish()),
+        Arc::new(e.lr.finish()),
+        Arc::new(e.rs.finish()),
+        Arc::new(e.rr.finish()),
+        Arc::new(e.rule.finish()),
+        Arc::new(e.value.finish()),
+        Arc::new(e.weight.finish()),
+        Arc::new(e.decision.finish()),
+        Arc::new(e.reason.finish()),
+    ];
+    let identity_edges = RecordBatch::try_new(schema::identity_edges(), edge_cols)?;
+    tracing::info!(records = n, customers = stats.customers, "resolved");
+    Ok(Resolution {
+        identity_map,
+        identity_edges,
+        stats,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::new_null_array;
+
+    type Row<'a> = (&'a str, &'a str, &'a [(&'a str, &'a str)]);
+
+    fn records(rows: &[Row]) -> RecordBatch {
+        let schema = schema::source_records();
+        let cols: Vec<ArrayRef> = schema
+            .fields()
+            .iter()
+            .map(|f| {
+                let name = f.name().as_str();
+                if f.data_type() != &DataType::Utf8 {
+                    return new_null_array(f.data_type(), rows.len());
+                }
+                let vals: Vec<Option<String>> = rows
+                    .iter()
+                    .map(|(s, r, kv)| match name {
+                        "source" => Some(s.to_string()),
+                        "record_id" => Some(r.to_string()),
+                        "channel" | "file" => Some("x".to_string()),
+                        _ => kv
+                            .iter()
+                            .find(|(k, _)| *k == name)
+                            .map(|(_, v)| v.to_string()),
+                    })
+                    .collect();
+                Arc::new(StringArray::from(vals)) as ArrayRef
+            })
+            .collect();
+        RecordBatch::try_new(schema, cols).unwrap()
+    }
+
+    fn map_of(r: &Resolution) -> BTreeMap<(String, String), String> {
+        let m = &r.identity_map;
+        let s = text_column(m, "source").unwrap();
+        let i = text_column(m, "record_id").unwrap();
+        let c = text_column(m, "customer_id").unwrap();
+        (0..m.num_rows())
+            .map(|k| ((s.value(k).into(), i.value(k).into()), c.value(k).into()))
+            .collect()
+    }
+
+    fn sample() -> Vec<Row<'static>> {
+        vec![
+            ("web", "W1", &[("email_match", "ana@gmail.com")]),
+            ("pos", "T1", &[("loyalty_card", "2400111")]),
+            (
+                "loyalty",
+                "2400111",
+                &[
+                    ("loyalty_card", "2400111"),
+                    ("email_match", "ana@gmail.com"),
+                ],
+            ),
+            (
+                "web",
+                "W2",
+                &[("email_match", "bob@x.es"), ("phone", "+34600000001")],
+            ),
+            ("call", "C1", &[("phone", "+34600000001")]),
+            ("pos", "T2", &[("email_match", "test@test.com")]),
+            ("pos", "T3", &[("email_match", "test@test.com")]),
+            ("pos", "T4", &[]),
+        ]
+    }
+
+    #[test]
+    fn links_transitively_and_respects_blocked_values() {
+        let blocked = HashMap::from([(
+            "email".to_string(),
+            HashSet::from(["test@test.com".to_string()]),
+        )]);
+        let r = resolve(&[records(&sample())], &IdentityConfig::default(), &blocked).unwrap();
+        let m = map_of(&r);
+        let c = |s: &str, i: &str| m[&(s.to_string(), i.to_string())].clone();
+        // Ana: web order by email, loyalty member by email+card, ticket by card.
+        assert_eq!(c("web", "W1"), c("loyalty", "2400111"));
+        assert_eq!(c("pos", "T1"), c("web", "W1"));
+        // Bob: email + phone shared with the call centre.
+        assert_eq!(c("web", "W2"), c("call", "C1"));
+        assert_ne!(c("web", "W2"), c("web", "W1"));
+        // test@test.com is blocked: two tickets stay apart.
+        assert_ne!(c("pos", "T2"), c("pos", "T3"));
+        assert_eq!(r.stats.customers, 5);
+        assert_eq!(r.stats.records, 8);
+        assert_eq!(r.stats.largest_cluster, 3);
+        assert_eq!(r.stats.rejected_by_rule.get("email"), Some(&1));
+        // every record appears once in the map
+        assert_eq!(r.identity_map.num_rows(), 8);
+    }
+
+    #[test]
+    fn generic_values_link_nothing() {
+        let rows: Vec<Row> = vec![
+            ("a", "1", &[("phone", "+34911000000")]),
+            ("a", "2", &[("phone", "+34911000000")]),
+            ("a", "3", &[("phone", "+34911000000")]),
+        ];
+        let cfg = IdentityConfig {
+            max_records_per_value: 2,
+            ..Default::default()
+        };
+        let r = resolve(&[records(&rows)], &cfg, &HashMap::new()).unwrap();
+        assert_eq!(r.stats.customers, 3);
+        assert_eq!(r.stats.generic_values.get("phone"), Some(&1));
+        assert_eq!(r.identity_edges.num_rows(), 2);
+    }
+
+    #[test]
+    fn input_order_and_batching_do_not_change_ids() {
+        let rows = sample();
+        let a = resolve(
+            &[records(&rows)],
+            &IdentityConfig::default(),
+            &HashMap::new(),
+        )
+        .unwrap();
+        let mut rev = rows.clone();
+        rev.reverse();
+        let (x, y) = rev.split_at(3);
+        let b = resolve(
+            &[records(x), records(y)],
+            &IdentityConfig::default(),
+            &HashMap::new(),
+        )
+        .unwrap();
+        assert_eq!(map_of(&a), map_of(&b));
+        assert_eq!(a.identity_map, b.identity_map);
+        assert_eq!(a.identity_edges, b.identity_edges);
+    }
+
+    #[test]
+    fn unknown_rules_are_user_errors() {
+        let cfg = IdentityConfig {
+            deterministic: vec!["first_name".into()],
+            ..Default::default()
+        };
+        assert!(matches!(validate(&cfg), Err(Error::UnknownIdentifier(_))));
+    }
+}

@@ -1,0 +1,29 @@
+//! # omni-resolve
+//!
+//! The identity engine: which records of which channels are the same customer.
+//!
+//! This release links records deterministically on strong identifiers (loyalty card,
+//! account and device ids, national id, email match key, E.164 phone) with union-find, with
+//! guards against over-merging: blocked values and values shared by implausibly many records
+//! link nothing. Every candidate link, kept or refused, is an `identity_edges` row with its
+//! rule and reason. Customer ids are derived from the smallest record key of each cluster
+//! (never from PII), so the same records always get the same ids.
+//!
+//! Entry point: [`resolve`] over `source_records` batches.
+//!
+//! ```
+//! use std::collections::HashMap;
+//! use omni_resolve::{resolve, IdentityConfig};
+//! # let batch = arrow::record_batch::RecordBatch::new_empty(omni_core::schema::source_records());
+//! let r = resolve(&[batch], &IdentityConfig::default(), &HashMap::new()).unwrap();
+//! assert_eq!(r.identity_map.num_rows() as u64, r.stats.records);
+//! ```
+
+pub mod config;
+pub mod deterministic;
+pub mod error;
+pub mod union_find;
+
+pub use config::IdentityConfig;
+pub use deterministic::{Resolution, ResolveStats, resolve, validate};
+pub use error::{Error, Result};
