@@ -1210,8 +1210,11 @@ for i, c in enumerate(calls):
 
 # messaging_contacts.csv
 write_csv("messaging_contacts.csv",
-          ["contact_id", "channel", "phone", "email", "profile_name", "opt_in", "updated_at"],
-          msgs, lambda m: [m.id, m.channel, m.phone, m.email, m.profile, m.opt_in,
+          ["contact_id", "channel", "phone", "email", "profile_name",
+           "whatsapp_opt_in", "email_opt_in", "updated_at"],
+          msgs, lambda m: [m.id, m.channel, m.phone, m.email, m.profile,
+                           m.opt_in if m.channel == "whatsapp" else "",
+                           m.opt_in if m.channel == "email" else "",
                            f"{m.updated:%Y-%m-%dT%H:%M:%SZ}"])
 for m in msgs:
     truth.append(("messaging_contacts", m.id, m.person.pid))

@@ -1,1 +1,94 @@
-fn main() {}
+//! `omni`: the omnicanal command line. Thin: parses arguments, calls the library crates,
+//! prints results, and maps errors to exit codes (0 ok, 1 user error, 2 internal error).
+
+mod commands;
+
+use std::process::ExitCode;
+
+use clap::{ArgAction, Parser, Subcommand};
+
+/// omnicanal: a customer data platform with identity resolution.
+///
+/// Ingests channel exports (web shop, stores, app, call centre, messaging) through a
+/// declarative pipeline file, resolves them into customers, builds golden profiles, RFM
+/// scores and segments, and serves the result to SQL.
+///
+/// Exit codes: 0 success, 1 user error (bad pipeline file, missing input, bad SQL),
+/// 2 internal error.
+#[derive(Debug, Parser)]
+#[command(name = "omni", version, propagate_version = true)]
+struct Cli {
+    /// More log output on stderr (-v: stage progress, -vv: debug).
+    #[arg(short, long, action = ArgAction::Count, global = true)]
+    verbose: u8,
+    /// Only errors on stderr.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    quiet: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run a pipeline: ingest → resolve → profiles → RFM → segments, then publish a new
+    /// warehouse snapshot atomically and write the pipeline's exports.
+    Build(commands::build::BuildArgs),
+    /// Run a SQL query over the published warehouse snapshot.
+    ///
+    /// Tables: source_records, transactions, rejects, identity_edges, identity_map,
+    /// profiles, rfm, segment_membership, runs.
+    Sql(commands::sql::SqlArgs),
+}
+
+fn init_logging(cli: &Cli) {
+    let level = if cli.quiet {
+        "error"
+    } else {
+        match cli.verbose {
+            0 => "warn",
+            1 => "info",
+            _ => "debug",
+        }
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("OMNI_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(&cli);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        runtime.block_on(async {
+            match cli.command {
+                Command::Build(a) => commands::build::run(a, cli.quiet).await,
+                Command::Sql(a) => commands::sql::run(a).await,
+            }
+        })
+    }));
+    match outcome {
+        Ok(Ok(())) => ExitCode::SUCCESS,
+        Ok(Err(f)) => {
+            eprintln!("error: {}", f.message);
+            ExitCode::from(f.code)
+        }
+        Err(_) => {
+            eprintln!("error: internal error (a bug in omni; the message above says where)");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,179 @@
+//! `omni build`.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::Args;
+use omni_pipeline::{BuildOptions, BuildReport};
+
+use super::Failure;
+
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// The pipeline file (pipelines/*.toml).
+    pub pipeline: PathBuf,
+    /// Warehouse directory; overrides the pipeline file's `warehouse`.
+    #[arg(long, value_name = "DIR")]
+    pub warehouse: Option<PathBuf>,
+    /// Print the run report as JSON instead of the summary.
+    #[arg(long)]
+    pub json: bool,
+    /// Validate the pipeline file and its inputs, then stop without building.
+    #[arg(long)]
+    pub check: bool,
+}
+
+pub async fn run(args: BuildArgs, quiet: bool) -> Result<(), Failure> {
+    let p = omni_pipeline::load(&args.pipeline)?;
+    if args.check {
+        if !quiet {
+            println!(
+                "{}: valid ({} sources, {} files, {} segments, {} exports)",
+                args.pipeline.display(),
+                p.spec.source.len(),
+                p.files.iter().map(Vec::len).sum::<usize>(),
+                p.spec.segment.len(),
+                p.spec.export.len()
+            );
+        }
+        return Ok(());
+    }
+    let report = omni_pipeline::build(
+        &p,
+        &BuildOptions {
+            warehouse: args.warehouse.clone(),
+        },
+    )
+    .await?;
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &report)
+            .map_err(|e| Failure::user(format!("cannot write the report: {e}")))?;
+        let _ = writeln!(out);
+    } else if !quiet {
+        let _ = print_summary(&mut out, &report);
+    }
+    Ok(())
+}
+
+fn shell_quote(p: &std::path::Path) -> String {
+    let s = p.display().to_string();
+    if s.chars()
+        .all(|c| c.is_ascii_alphanumeric() || "/._-".contains(c))
+    {
+        s
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+fn print_summary(out: &mut impl Write, r: &BuildReport) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "omni build: pipeline {} — run {}",
+        r.pipeline, r.run_id
+    )?;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{:<24} {:>6} {:>10} {:>10} {:>10} {:>13}",
+        "source", "files", "rows read", "accepted", "rejected", "transactions"
+    )?;
+    for s in &r.sources {
+        writeln!(
+            out,
+            "{:<24} {:>6} {:>10} {:>10} {:>10} {:>13}",
+            s.source, s.files, s.rows_read, s.accepted, s.rejected, s.transactions
+        )?;
+    }
+    writeln!(
+        out,
+        "{:<24} {:>6} {:>10} {:>10} {:>10} {:>13}",
+        "total",
+        r.sources.iter().map(|s| s.files).sum::<usize>(),
+        r.rows_read(),
+        r.accepted(),
+        r.rejected(),
+        r.sources.iter().map(|s| s.transactions).sum::<u64>()
+    )?;
+    writeln!(out)?;
+    let links: Vec<String> = r
+        .identity
+        .links_by_rule
+        .iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect();
+    writeln!(
+        out,
+        "identity: {} records → {} customers (largest cluster {} records)",
+        r.identity.records, r.identity.customers, r.identity.largest_cluster
+    )?;
+    writeln!(
+        out,
+        "  links kept: {}",
+        if links.is_empty() {
+            "none".into()
+        } else {
+            links.join(", ")
+        }
+    )?;
+    if !r.identity.rejected_by_rule.is_empty() {
+        let refused: Vec<String> = r
+            .identity
+            .rejected_by_rule
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect();
+        writeln!(
+            out,
+            "  links refused (blocked or generic values): {}",
+            refused.join(", ")
+        )?;
+    }
+    writeln!(
+        out,
+        "profiles: {}   rfm: {}   segments: {}",
+        r.tables.get("profiles").copied().unwrap_or(0),
+        r.tables.get("rfm").copied().unwrap_or(0),
+        r.segments
+            .iter()
+            .map(|(n, c)| format!("{n} {c}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )?;
+    for x in &r.exports {
+        writeln!(
+            out,
+            "export {}: {} rows → {}",
+            x.name,
+            x.rows,
+            x.path.display()
+        )?;
+    }
+    let secs: f64 = r.timings.iter().map(|(_, s)| s).sum();
+    writeln!(
+        out,
+        "stages: {} (total {secs:.2}s)",
+        r.timings
+            .iter()
+            .map(|(n, s)| format!("{n} {s:.2}s"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )?;
+    writeln!(out, "snapshot: {} (published)", r.snapshot.display())?;
+    writeln!(out)?;
+    let wh = shell_quote(&r.warehouse);
+    if r.rejected() > 0 {
+        writeln!(out, "{} rows were rejected; see why with:", r.rejected())?;
+        writeln!(
+            out,
+            "  omni sql --warehouse {wh} \"SELECT source, file, line, reason FROM rejects ORDER BY source, line\""
+        )?;
+    }
+    writeln!(out, "Query the customers:")?;
+    writeln!(
+        out,
+        "  omni sql --warehouse {wh} \"SELECT rfm_segment, count(*) AS customers, sum(monetary) AS revenue FROM rfm GROUP BY rfm_segment ORDER BY customers DESC\""
+    )?;
+    Ok(())
+}

@@ -1,0 +1,348 @@
+//! `omni build`: ingest → resolve → profiles → RFM → segments → publish → exports.
+//!
+//! Everything is written into a staging directory of the warehouse; only a complete snapshot
+//! is renamed into `snapshots/` and published by replacing `CURRENT`, so a failure at any
+//! point leaves the previously published snapshot as it was.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use arrow::datatypes::SchemaRef;
+use arrow::record_batch::RecordBatch;
+use chrono::{DateTime, Utc};
+use omni_core::{schema, table};
+use omni_ingest::normalize::PhoneNormalizer;
+use omni_ingest::{MapOptions, SourceStats};
+use omni_resolve::ResolveStats;
+use omni_sql::Warehouse;
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::error::{Error, Result, io};
+use crate::lock::BuildLock;
+use crate::parquet_io;
+use crate::runs::{self, RunRow};
+use crate::validate::{Pipeline, normalized_blocked};
+
+/// Options of one build.
+#[derive(Debug, Clone, Default)]
+pub struct BuildOptions {
+    /// Overrides the pipeline file's `warehouse`.
+    pub warehouse: Option<PathBuf>,
+}
+
+/// What a build did; also written to the snapshot as `manifest.json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct BuildReport {
+    pub run_id: String,
+    pub pipeline: String,
+    pub warehouse: PathBuf,
+    pub snapshot: PathBuf,
+    pub started_at: String,
+    pub finished_at: String,
+    pub config_hash: String,
+    pub as_of: String,
+    pub sources: Vec<SourceStats>,
+    pub identity: ResolveStats,
+    /// Rows per table.
+    pub tables: BTreeMap<String, u64>,
+    pub segments: Vec<(String, u64)>,
+    pub exports: Vec<ExportResult>,
+    /// Seconds per stage.
+    pub timings: Vec<(String, f64)>,
+}
+
+/// One export written after the build.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExportResult {
+    pub name: String,
+    pub path: PathBuf,
+    pub rows: u64,
+}
+
+impl BuildReport {
+    pub fn rows_read(&self) -> u64 {
+        self.sources.iter().map(|s| s.rows_read).sum()
+    }
+    pub fn accepted(&self) -> u64 {
+        self.sources.iter().map(|s| s.accepted).sum()
+    }
+    pub fn rejected(&self) -> u64 {
+        self.sources.iter().map(|s| s.rejected).sum()
+    }
+}
+
+struct Timer {
+    timings: Vec<(String, f64)>,
+    t: Instant,
+}
+
+impl Timer {
+    fn lap(&mut self, stage: &str) {
+        let now = Instant::now();
+        self.timings
+            .push((stage.to_string(), (now - self.t).as_secs_f64()));
+        self.t = now;
+    }
+}
+
+fn run_id(now: DateTime<Utc>, config_hash: &str) -> String {
+    format!("{}-{}", now.format("%Y%m%dT%H%M%S%3fZ"), &config_hash[..8])
+}
+
+async fn write_frame(df: datafusion::dataframe::DataFrame, path: &Path) -> Result<u64> {
+    let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
+    let batches = df.collect().await?;
+    parquet_io::write(path, &schema, &batches)
+}
+
+/// Runs a validated pipeline and publishes a new snapshot.
+pub async fn build(p: &Pipeline, opts: &BuildOptions) -> Result<BuildReport> {
+    let started = Utc::now();
+    let spec = &p.spec;
+    let wh_dir = p.warehouse_dir(opts.warehouse.as_deref());
+    let _lock = BuildLock::acquire(&wh_dir)?;
+    let wh = Warehouse::new(&wh_dir);
+    let snapshots = wh.snapshots_dir();
+    std::fs::create_dir_all(&snapshots).map_err(io(&snapshots))?;
+    // Leftovers of builds that were killed: safe to remove, we hold the lock.
+    for e in std::fs::read_dir(&snapshots)
+        .map_err(io(&snapshots))?
+        .flatten()
+    {
+        if e.file_name()
+            .to_string_lossy()
+            .starts_with(omni_sql::warehouse::STAGING_PREFIX)
+        {
+            tracing::warn!(dir = %e.path().display(), "removing an unfinished snapshot of an earlier build");
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
+    let previous = wh.current()?;
+    let mut id = run_id(started, &p.config_hash);
+    while wh.snapshot_dir(&id).exists() {
+        id.push('x');
+    }
+    let staging = wh.staging_dir(&id);
+    std::fs::create_dir_all(&staging).map_err(io(&staging))?;
+    let result = build_into(p, &wh, &staging, &id, previous.as_deref(), started).await;
+    let mut report = match result {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&staging);
+            return Err(e);
+        }
+    };
+    // Publish: the snapshot directory appears whole (rename), then CURRENT moves to it.
+    let final_dir = wh.snapshot_dir(&id);
+    std::fs::rename(&staging, &final_dir).map_err(io(&final_dir))?;
+    wh.publish(&id)?;
+    report.snapshot = final_dir;
+    report.warehouse = wh_dir.clone();
+    prune(&wh, spec.pipeline.keep_snapshots, &id)?;
+    // Exports read the published snapshot.
+    report.exports = crate::export::run_exports(p, &wh).await?;
+    Ok(report)
+}
+
+/// Deletes the oldest snapshots beyond `keep`, never the published one.
+fn prune(wh: &Warehouse, keep: usize, current: &str) -> Result<()> {
+    let all = wh.snapshots()?;
+    let excess = all.len().saturating_sub(keep);
+    for old in all.iter().take(excess).filter(|s| s.as_str() != current) {
+        let d = wh.snapshot_dir(old);
+        tracing::info!(snapshot = %old, "pruning old snapshot");
+        std::fs::remove_dir_all(&d).map_err(io(&d))?;
+    }
+    Ok(())
+}
+
+async fn build_into(
+    p: &Pipeline,
+    wh: &Warehouse,
+    staging: &Path,
+    run_id: &str,
+    previous: Option<&str>,
+    started: DateTime<Utc>,
+) -> Result<BuildReport> {
+    let spec = &p.spec;
+    let mut timer = Timer {
+        timings: Vec::new(),
+        t: Instant::now(),
+    };
+    let mut tables: BTreeMap<String, u64> = BTreeMap::new();
+    let file = |t: &str| staging.join(format!("{t}.parquet"));
+
+    // Ingest: sources in parallel, each source's files in parallel.
+    let map_opts = MapOptions {
+        phone: PhoneNormalizer::new(&spec.pipeline.default_region).map_err(Error::Internal)?,
+        currency: spec.pipeline.default_currency.clone(),
+    };
+    let mapped: Vec<omni_ingest::Mapped> = spec
+        .source
+        .par_iter()
+        .map(|s| {
+            omni_ingest::ingest_source(s, &p.base_dir, &map_opts).map_err(|error| Error::Ingest {
+                source_name: s.name.clone(),
+                error,
+            })
+        })
+        .collect::<Result<_>>()?;
+    let records: Vec<RecordBatch> = mapped.iter().map(|m| m.records.clone()).collect();
+    let txs: Vec<RecordBatch> = mapped.iter().map(|m| m.transactions.clone()).collect();
+    let rejects: Vec<RecordBatch> = mapped.iter().map(|m| m.rejects.clone()).collect();
+    let sources: Vec<SourceStats> = mapped.iter().map(|m| m.stats.clone()).collect();
+    for s in &sources {
+        if s.rows_read != s.accepted + s.rejected {
+            return Err(Error::Internal(format!(
+                "source {}: {} rows read but {} accepted + {} rejected",
+                s.source, s.rows_read, s.accepted, s.rejected
+            )));
+        }
+    }
+    drop(mapped);
+    tables.insert(
+        table::SOURCE_RECORDS.into(),
+        parquet_io::write(
+            &file(table::SOURCE_RECORDS),
+            &schema::source_records(),
+            &records,
+        )?,
+    );
+    tables.insert(
+        table::TRANSACTIONS.into(),
+        parquet_io::write(&file(table::TRANSACTIONS), &schema::transactions(), &txs)?,
+    );
+    tables.insert(
+        table::REJECTS.into(),
+        parquet_io::write(&file(table::REJECTS), &schema::rejects(), &rejects)?,
+    );
+    drop(txs);
+    drop(rejects);
+    timer.lap("ingest");
+
+    // Resolve.
+    let blocked = normalized_blocked(p);
+    let res = omni_resolve::resolve(&records, &spec.identity, &blocked)?;
+    drop(records);
+    tables.insert(
+        table::IDENTITY_MAP.into(),
+        parquet_io::write(
+            &file(table::IDENTITY_MAP),
+            &schema::identity_map(),
+            std::slice::from_ref(&res.identity_map),
+        )?,
+    );
+    tables.insert(
+        table::IDENTITY_EDGES.into(),
+        parquet_io::write(
+            &file(table::IDENTITY_EDGES),
+            &schema::identity_edges(),
+            std::slice::from_ref(&res.identity_edges),
+        )?,
+    );
+    let identity = res.stats.clone();
+    drop(res);
+    timer.lap("resolve");
+
+    // Profiles and RFM, in SQL over what was just written.
+    let ctx = omni_sql::new_context();
+    omni_sql::register_dir(&ctx, staging).await?;
+    let profiles = omni_profile::golden::profiles(&ctx).await?;
+    tables.insert(
+        table::PROFILES.into(),
+        write_frame(profiles, &file(table::PROFILES)).await?,
+    );
+    timer.lap("profiles");
+    let as_of = spec
+        .rfm
+        .as_of_date(started.date_naive())
+        .map_err(|m| Error::Config {
+            file: p.file.clone(),
+            problems: vec![m],
+        })?;
+    let rfm = omni_profile::rfm::rfm(&ctx, as_of, &spec.rfm.rules()).await?;
+    tables.insert(
+        table::RFM.into(),
+        write_frame(rfm, &file(table::RFM)).await?,
+    );
+    timer.lap("rfm");
+
+    // Segments see the new profiles and rfm.
+    omni_sql::register_parquet(&ctx, table::PROFILES, &file(table::PROFILES)).await?;
+    omni_sql::register_parquet(&ctx, table::RFM, &file(table::RFM)).await?;
+    let (membership, segments) =
+        omni_profile::segments::materialize(&ctx, &spec.segment, run_id).await?;
+    tables.insert(
+        table::SEGMENT_MEMBERSHIP.into(),
+        parquet_io::write(
+            &file(table::SEGMENT_MEMBERSHIP),
+            &omni_profile::segments::membership_schema(),
+            &[membership],
+        )?,
+    );
+    timer.lap("segments");
+
+    // Runs: the previous snapshot's history plus this run.
+    let mut run_batches = Vec::new();
+    if let Some(prev) = previous {
+        let prev_runs = wh
+            .snapshot_dir(prev)
+            .join(format!("{}.parquet", table::RUNS));
+        match parquet_io::read(&prev_runs) {
+            Ok(b) if b.iter().all(|x| x.schema() == runs::schema()) => run_batches.extend(b),
+            Ok(_) => {
+                tracing::warn!("previous runs table has another layout; starting a new history")
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read the previous runs table; starting a new history")
+            }
+        }
+    }
+    let finished = Utc::now();
+    let row = RunRow {
+        run_id: run_id.to_string(),
+        pipeline: spec.pipeline.name.clone(),
+        started_at_us: started.timestamp_micros(),
+        finished_at_us: finished.timestamp_micros(),
+        status: "success".into(),
+        config_hash: p.config_hash.clone(),
+        rows_read: sources.iter().map(|s| s.rows_read).sum(),
+        accepted: sources.iter().map(|s| s.accepted).sum(),
+        rejected: sources.iter().map(|s| s.rejected).sum(),
+        records: identity.records,
+        customers: identity.customers,
+        transactions: tables[table::TRANSACTIONS],
+        duration_ms: (finished - started).num_milliseconds().max(0) as u64,
+        omni_version: env!("CARGO_PKG_VERSION").into(),
+    };
+    run_batches.push(runs::to_batch(&row));
+    tables.insert(
+        table::RUNS.into(),
+        parquet_io::write(&file(table::RUNS), &runs::schema(), &run_batches)?,
+    );
+    timer.lap("publish");
+
+    let report = BuildReport {
+        run_id: run_id.to_string(),
+        pipeline: spec.pipeline.name.clone(),
+        warehouse: PathBuf::new(),
+        snapshot: PathBuf::new(),
+        started_at: started.to_rfc3339(),
+        finished_at: finished.to_rfc3339(),
+        config_hash: p.config_hash.clone(),
+        as_of: as_of.format("%Y-%m-%d").to_string(),
+        sources,
+        identity,
+        tables,
+        segments,
+        exports: Vec::new(),
+        timings: timer.timings,
+    };
+    let manifest = staging.join(omni_sql::warehouse::MANIFEST);
+    let json = serde_json::to_vec_pretty(&report).map_err(|e| Error::Internal(e.to_string()))?;
+    std::fs::write(&manifest, json).map_err(io(&manifest))?;
+    Ok(report)
+}
