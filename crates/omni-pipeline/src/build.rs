@@ -185,8 +185,8 @@ async fn build_into(
         .par_iter()
         .map(|s| {
             omni_ingest::ingest_source(s, &p.base_dir, &map_opts).map_err(|error| Error::Ingest {
+                error: Box::new(error),
                 source_name: s.name.clone(),
-                error,
             })
         })
         .collect::<Result<_>>()?;

@@ -24,7 +24,7 @@ pub enum Error {
     Ingest {
         source_name: String,
         #[source]
-        error: omni_ingest::Error,
+        error: Box<omni_ingest::Error>,
     },
     #[error(transparent)]
     Resolve(#[from] omni_resolve::Error),

@@ -123,8 +123,7 @@ pub fn resolve(
         let column = text_column(&records, rule_column(rule)?)?;
         let blocked_here = blocked.get(rule).unwrap_or(&no_block);
         let mut groups: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-        for p in 0..n {
-            let row = order[p];
+        for (p, &row) in order.iter().enumerate() {
             if column.is_valid(row) {
                 groups.entry(column.value(row)).or_default().push(p);
             }

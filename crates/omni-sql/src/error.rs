@@ -1,6 +1,7 @@
 //! Errors of the SQL layer.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use omni_core::{Classify, ErrorKind};
 
@@ -45,6 +46,12 @@ impl From<datafusion::error::DataFusionError> for Error {
         match e {
             D::SQL(..) | D::Plan(..) | D::SchemaError(..) | D::NotImplemented(..) => Error::Query {
                 message: e.to_string(),
+            },
+            D::Diagnostic(_, inner) => Error::from(*inner),
+            D::Collection(mut errs) if !errs.is_empty() => Error::from(errs.remove(0)),
+            D::Shared(inner) => match Arc::try_unwrap(inner) {
+                Ok(e) => Error::from(e),
+                Err(shared) => Error::Internal(shared.to_string()),
             },
             D::Context(ctx, inner) => match Error::from(*inner) {
                 Error::Query { message } => Error::Query {

@@ -128,12 +128,9 @@ pub fn write_results<W: Write + Send>(
             for b in batches {
                 jw.write(b).map_err(out_err)?;
             }
+            // finish() writes `[]` for an empty result, so the output is always an array.
             jw.finish().map_err(out_err)?;
             drop(jw);
-            // ArrayWriter writes nothing for zero rows; an empty result is still an array.
-            if batches.iter().all(|b| b.num_rows() == 0) {
-                write!(w, "[]").map_err(out_err)?;
-            }
             writeln!(w).map_err(out_err)?;
         }
         Format::Parquet => {

@@ -35,8 +35,12 @@ pub fn polars_array_to_arrow(
     // SAFETY: both types are #[repr(C)] definitions of the same C Data Interface structs
     // (sizes asserted above); ownership moves to arrow-rs, whose Drop calls the release
     // callback polars installed.
-    let (a, s): (FFI_ArrowArray, FFI_ArrowSchema) =
-        unsafe { (std::mem::transmute(c_array), std::mem::transmute(c_schema)) };
+    let (a, s) = unsafe {
+        (
+            std::mem::transmute::<polars_arrow::ffi::ArrowArray, FFI_ArrowArray>(c_array),
+            std::mem::transmute::<polars_arrow::ffi::ArrowSchema, FFI_ArrowSchema>(c_schema),
+        )
+    };
     // SAFETY: `a` and `s` were just exported by polars and describe the same array.
     let data = unsafe { from_ffi(a, &s) }?;
     Ok(make_array(data))

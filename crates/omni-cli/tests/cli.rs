@@ -1,0 +1,539 @@
+//! End-to-end tests of the `omni` binary: the demo pipeline, validation errors, SQL formats.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+fn omni(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_omni"))
+        .args(args)
+        .env_remove("OMNI_WAREHOUSE")
+        .output()
+        .expect("run omni")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// The demo pipeline, rewritten to read the repository's sample data and to write its
+/// exports and warehouse inside `dir`.
+fn demo_pipeline(dir: &Path) -> PathBuf {
+    let text = std::fs::read_to_string(repo().join("pipelines/retail_demo.toml")).unwrap();
+    let sample = repo().join("sample_data");
+    let text = text
+        .replace("\"../sample_data/", &format!("\"{}/", sample.display()))
+        .replace("\"../exports/", &format!("\"{}/exports/", dir.display()))
+        .replace("\"../warehouse\"", "\"warehouse\"");
+    let p = dir.join("demo.toml");
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+fn build_demo(dir: &Path) -> PathBuf {
+    let p = demo_pipeline(dir);
+    let o = omni(&["build", p.to_str().unwrap()]);
+    assert!(
+        o.status.success(),
+        "build failed: {}{}",
+        stdout(&o),
+        stderr(&o)
+    );
+    dir.join("warehouse")
+}
+
+fn sql_json(wh: &Path, query: &str) -> Vec<serde_json::Map<String, serde_json::Value>> {
+    let o = omni(&[
+        "sql",
+        "--warehouse",
+        wh.to_str().unwrap(),
+        "--format",
+        "json",
+        query,
+    ]);
+    assert!(o.status.success(), "query failed: {query}: {}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json output");
+    v.as_array()
+        .expect("an array")
+        .iter()
+        .map(|r| r.as_object().expect("an object").clone())
+        .collect()
+}
+
+fn count(wh: &Path, query: &str) -> i64 {
+    let rows = sql_json(wh, query);
+    assert_eq!(rows.len(), 1, "{query}");
+    rows[0]
+        .values()
+        .next()
+        .and_then(|v| v.as_i64())
+        .expect("a count")
+}
+
+/// Data rows of each sample file, counted independently of omni: the sample CSVs have no
+/// quoted newlines, so each non-blank line after the header is one row.
+fn sample_rows() -> BTreeMap<&'static str, i64> {
+    let files = [
+        ("web_orders", "web_orders.csv", 1),
+        ("pos_tickets", "pos_tickets.csv", 1),
+        ("loyalty_members", "loyalty_members.csv", 1),
+        ("app_users", "app_users.jsonl", 0),
+        ("app_orders", "app_orders.jsonl", 0),
+        ("call_centre", "call_centre.csv", 1),
+        ("messaging_contacts", "messaging_contacts.csv", 1),
+    ];
+    files
+        .iter()
+        .map(|(s, f, header)| {
+            let text = std::fs::read_to_string(repo().join("sample_data").join(f)).unwrap();
+            let n = text.lines().filter(|l| !l.trim().is_empty()).count() as i64 - header;
+            (*s, n)
+        })
+        .collect()
+}
+
+#[test]
+fn demo_pipeline_loses_no_row_and_links_shared_identifiers() {
+    let dir = tempfile::tempdir().unwrap();
+    let wh = build_demo(dir.path());
+
+    // Every input row is in identity_map or rejects, per source.
+    for (source, rows) in sample_rows() {
+        let mapped = count(
+            &wh,
+            &format!("SELECT count(*) AS n FROM identity_map WHERE source = '{source}'"),
+        );
+        let rejected = count(
+            &wh,
+            &format!("SELECT count(*) AS n FROM rejects WHERE source = '{source}'"),
+        );
+        assert_eq!(
+            mapped + rejected,
+            rows,
+            "{source}: {mapped} mapped + {rejected} rejected"
+        );
+    }
+    // identity_map covers every record exactly once, and every transaction's record.
+    assert_eq!(
+        count(&wh, "SELECT count(*) FROM source_records"),
+        count(
+            &wh,
+            "SELECT count(DISTINCT concat(source, '/', record_id)) FROM identity_map"
+        )
+    );
+    assert_eq!(
+        count(
+            &wh,
+            "SELECT count(*) FROM transactions t LEFT JOIN identity_map m ON t.source = m.source AND t.record_id = m.record_id WHERE m.customer_id IS NULL"
+        ),
+        0
+    );
+
+    // The rejects are exactly the rows documented in sample_data/BAD_ROWS.md.
+    let doc = std::fs::read_to_string(repo().join("sample_data/BAD_ROWS.md")).unwrap();
+    let documented: BTreeSet<(String, i64)> = doc
+        .lines()
+        .filter(|l| l.starts_with("| `"))
+        .map(|l| {
+            let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+            (
+                cells[1].trim_matches('`').to_string(),
+                cells[2].parse().unwrap(),
+            )
+        })
+        .collect();
+    let rejected: BTreeSet<(String, i64)> = sql_json(&wh, "SELECT file, line FROM rejects")
+        .iter()
+        .map(|r| {
+            let file = r["file"].as_str().unwrap();
+            let name = Path::new(file)
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .to_string();
+            (name, r["line"].as_i64().unwrap())
+        })
+        .collect();
+    assert_eq!(rejected, documented);
+
+    // Records sharing a loyalty card or an email (not a blocked one) across channels are one
+    // customer; and such pairs exist, so the check is not vacuous.
+    for key in ["loyalty_card", "email_match"] {
+        let pairs = format!(
+            "FROM source_records a JOIN source_records b ON a.{key} = b.{key} AND a.source < b.source \
+             JOIN identity_map ma ON ma.source = a.source AND ma.record_id = a.record_id \
+             JOIN identity_map mb ON mb.source = b.source AND mb.record_id = b.record_id \
+             WHERE a.{key} <> 'test@test.com'"
+        );
+        assert!(
+            count(&wh, &format!("SELECT count(*) {pairs}")) > 100,
+            "{key}: too few cross-channel pairs"
+        );
+        assert_eq!(
+            count(
+                &wh,
+                &format!("SELECT count(*) {pairs} AND ma.customer_id <> mb.customer_id")
+            ),
+            0,
+            "{key}"
+        );
+    }
+    // The blocked email links nobody: its tickets keep their own customers.
+    assert!(
+        count(
+            &wh,
+            "SELECT count(DISTINCT m.customer_id) FROM source_records s JOIN identity_map m ON s.source = m.source AND s.record_id = m.record_id WHERE s.email_match = 'test@test.com'"
+        ) > 1
+    );
+
+    // One profile per customer; RFM and segments are consistent with them.
+    assert_eq!(
+        count(&wh, "SELECT count(*) FROM profiles"),
+        count(&wh, "SELECT count(DISTINCT customer_id) FROM identity_map")
+    );
+    assert_eq!(
+        count(
+            &wh,
+            "SELECT count(*) FROM rfm r LEFT JOIN profiles p USING (customer_id) WHERE p.customer_id IS NULL"
+        ),
+        0
+    );
+    assert_eq!(
+        count(
+            &wh,
+            "SELECT count(*) FROM rfm WHERE rfm_segment IS NULL OR r_score NOT BETWEEN 1 AND 5 OR f_score NOT BETWEEN 1 AND 5 OR m_score NOT BETWEEN 1 AND 5"
+        ),
+        0
+    );
+    assert_eq!(
+        count(
+            &wh,
+            "SELECT count(*) FROM segment_membership WHERE segment = 'champions'"
+        ),
+        count(
+            &wh,
+            "SELECT count(*) FROM rfm WHERE rfm_segment = 'Champions'"
+        )
+    );
+    assert_eq!(count(&wh, "SELECT count(*) FROM runs"), 1);
+
+    // The export holds the champions, one line each plus a header.
+    let csv = std::fs::read_to_string(dir.path().join("exports/champions.csv")).unwrap();
+    assert_eq!(
+        csv.lines().count() as i64 - 1,
+        count(
+            &wh,
+            "SELECT count(*) FROM rfm WHERE rfm_segment = 'Champions'"
+        )
+    );
+}
+
+#[test]
+fn rebuilds_are_deterministic_and_keep_history() {
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    let wa = build_demo(a.path());
+    let wb = build_demo(b.path());
+    let ids = |wh: &Path| {
+        sql_json(
+            wh,
+            "SELECT source, record_id, customer_id FROM identity_map ORDER BY source, record_id",
+        )
+    };
+    let first = ids(&wa);
+    assert_eq!(first, ids(&wb));
+    let profiles = "SELECT * FROM profiles ORDER BY customer_id";
+    assert_eq!(sql_json(&wa, profiles), sql_json(&wb, profiles));
+
+    // A second build into the same warehouse publishes a new snapshot with the same ids.
+    let before = std::fs::read_to_string(wa.join("CURRENT")).unwrap();
+    let p = a.path().join("demo.toml");
+    let o = omni(&["build", p.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let after = std::fs::read_to_string(wa.join("CURRENT")).unwrap();
+    assert_ne!(before, after);
+    assert!(
+        wa.join("snapshots").join(before.trim()).is_dir(),
+        "the previous snapshot is kept"
+    );
+    assert_eq!(ids(&wa), first);
+    assert_eq!(count(&wa, "SELECT count(*) FROM runs"), 2);
+}
+
+#[test]
+fn build_flag_overrides_the_warehouse_of_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = demo_pipeline(dir.path());
+    let other = dir.path().join("elsewhere");
+    let o = omni(&[
+        "build",
+        p.to_str().unwrap(),
+        "--warehouse",
+        other.to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        report["identity"]["records"],
+        count(&other, "SELECT count(*) FROM identity_map")
+    );
+    assert!(!dir.path().join("warehouse").exists());
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+const MINI_CSV: &str = "order_id,customer_email,total\nW1,ana@x.es,10.00\nW2,ANA@x.es,5.50\n";
+
+fn mini_pipeline(source_extra: &str, fields_extra: &str) -> String {
+    format!(
+        r#"[pipeline]
+name = "mini"
+
+[[source]]
+name = "web"
+channel = "web"
+path = "orders.csv"
+format = "csv"
+{source_extra}
+
+[source.fields]
+record_id = "order_id"
+email = "customer_email"
+{fields_extra}
+"#
+    )
+}
+
+#[test]
+fn pipeline_errors_name_file_key_and_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "orders.csv", MINI_CSV);
+
+    // Unknown key, with a suggestion.
+    let p = write(
+        dir.path(),
+        "typo.toml",
+        &mini_pipeline("csv = { delimter = \",\" }", ""),
+    );
+    let o = omni(&["build", p.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let e = stderr(&o);
+    assert!(
+        e.contains("typo.toml")
+            && e.contains("delimter")
+            && e.contains("did you mean `delimiter`?"),
+        "{e}"
+    );
+    assert!(e.contains("line 9"), "{e}");
+
+    // Missing source file.
+    let text = mini_pipeline("", "").replace("orders.csv", "missing.csv");
+    let p = write(dir.path(), "missing.toml", &text);
+    let o = omni(&["build", p.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let e = stderr(&o);
+    assert!(
+        e.contains("missing.toml") && e.contains("source[web].path") && e.contains("missing.csv"),
+        "{e}"
+    );
+
+    // Unknown column, with the closest existing one.
+    let p = write(
+        dir.path(),
+        "column.toml",
+        &mini_pipeline("", "phone = \"customer_emial\""),
+    );
+    let o = omni(&["build", p.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let e = stderr(&o);
+    assert!(
+        e.contains("source[web].fields.phone")
+            && e.contains("`customer_emial` (mapped by `fields.phone`) not found")
+            && e.contains("did you mean `customer_email`?"),
+        "{e}"
+    );
+
+    // Unknown canonical field.
+    let p = write(
+        dir.path(),
+        "field.toml",
+        &mini_pipeline("", "emial = \"customer_email\""),
+    );
+    let o = omni(&["build", p.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("did you mean `email`?"),
+        "{}",
+        stderr(&o)
+    );
+
+    // Nothing was built by any of them.
+    assert!(!dir.path().join("warehouse").exists());
+
+    // --check validates without building.
+    let p = write(dir.path(), "ok.toml", &mini_pipeline("", ""));
+    let o = omni(&["build", "--check", p.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("valid"));
+    assert!(!dir.path().join("warehouse").exists());
+
+    // And the same file builds: both orders are one customer (email case differs).
+    let o = omni(&["build", p.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let wh = dir.path().join("warehouse");
+    assert_eq!(
+        count(&wh, "SELECT count(DISTINCT customer_id) FROM identity_map"),
+        1
+    );
+}
+
+#[test]
+fn sql_output_formats() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "orders.csv", MINI_CSV);
+    let p = write(dir.path(), "p.toml", &mini_pipeline("", ""));
+    assert!(omni(&["build", p.to_str().unwrap()]).status.success());
+    let wh = dir.path().join("warehouse");
+    let w = wh.to_str().unwrap();
+    let q = "SELECT record_id, email FROM source_records ORDER BY record_id";
+
+    let o = omni(&["sql", "--warehouse", w, q]);
+    assert!(o.status.success());
+    let t = stdout(&o);
+    assert!(
+        t.contains("| record_id | email")
+            && t.contains("| W2        | ana@x.es")
+            && t.contains("(2 rows)"),
+        "{t}"
+    );
+
+    let o = omni(&["sql", "--warehouse", w, "--format", "csv", q]);
+    assert_eq!(stdout(&o), "record_id,email\nW1,ana@x.es\nW2,ana@x.es\n");
+
+    let rows = sql_json(&wh, q);
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[1]["record_id"], "W2");
+
+    let out = dir.path().join("out.parquet");
+    let o = omni(&[
+        "sql",
+        "--warehouse",
+        w,
+        "--format",
+        "parquet",
+        "-o",
+        out.to_str().unwrap(),
+        q,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let f = std::fs::File::open(&out).unwrap();
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(f)
+        .unwrap()
+        .build()
+        .unwrap();
+    let rows: usize = reader.map(|b| b.unwrap().num_rows()).sum();
+    assert_eq!(rows, 2);
+
+    // Nested columns (lists) are written as text in CSV.
+    let o = omni(&[
+        "sql",
+        "--warehouse",
+        w,
+        "--format",
+        "csv",
+        "SELECT emails FROM profiles",
+    ]);
+    assert_eq!(stdout(&o), "emails\n[ana@x.es]\n");
+
+    // Empty results are still well-formed.
+    let o = omni(&[
+        "sql",
+        "--warehouse",
+        w,
+        "--format",
+        "json",
+        "SELECT * FROM rejects",
+    ]);
+    assert_eq!(stdout(&o).trim(), "[]");
+    let o = omni(&[
+        "sql",
+        "--warehouse",
+        w,
+        "--format",
+        "csv",
+        "SELECT source, reason FROM rejects",
+    ]);
+    assert_eq!(stdout(&o), "source,reason\n");
+
+    // The query can come on standard input.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_omni"))
+        .args(["sql", "--warehouse", w, "--format", "csv"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"SELECT count(*) AS n FROM profiles")
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(stdout(&o), "n\n1\n");
+}
+
+#[test]
+fn sql_errors_are_user_errors_with_hints() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("nowhere");
+    let o = omni(&["sql", "--warehouse", empty.to_str().unwrap(), "SELECT 1"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("omni build"), "{}", stderr(&o));
+
+    write(dir.path(), "orders.csv", MINI_CSV);
+    let p = write(dir.path(), "p.toml", &mini_pipeline("", ""));
+    assert!(omni(&["build", p.to_str().unwrap()]).status.success());
+    let w = dir.path().join("warehouse");
+    let w = w.to_str().unwrap();
+
+    let o = omni(&["sql", "--warehouse", w, "SELECT * FROM profile"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("did you mean `profiles`?"),
+        "{}",
+        stderr(&o)
+    );
+
+    let o = omni(&["sql", "--warehouse", w, "SELEC 1"]);
+    assert_eq!(o.status.code(), Some(1));
+
+    let o = omni(&["sql", "--warehouse", w, "--format", "xml", "SELECT 1"]);
+    assert_eq!(o.status.code(), Some(1), "a bad flag value is a user error");
+    assert!(
+        stderr(&o).contains("table, csv, json or parquet"),
+        "{}",
+        stderr(&o)
+    );
+    let o = omni(&["frobnicate"]);
+    assert_eq!(o.status.code(), Some(1));
+    let o = omni(&["--help"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).contains("build") && stdout(&o).contains("sql"));
+}
