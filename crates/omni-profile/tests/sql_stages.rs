@@ -1,0 +1,340 @@
+//! Profiles and RFM over small hand-made tables.
+
+use std::sync::Arc;
+
+use arrow::array::{
+    Array, ArrayRef, BooleanArray, Decimal128Array, Int64Array, StringArray,
+    TimestampMicrosecondArray, new_null_array,
+};
+use arrow::compute::cast;
+use arrow::datatypes::DataType;
+use arrow::record_batch::RecordBatch;
+use chrono::NaiveDate;
+use datafusion::datasource::MemTable;
+use datafusion::prelude::SessionContext;
+use omni_core::schema;
+use omni_profile::config::{RfmConfig, default_segment_rules};
+
+fn ts(s: &str) -> i64 {
+    chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M")
+        .unwrap()
+        .and_utc()
+        .timestamp_micros()
+}
+
+/// A source_records row: (source, record_id, event_ts, [(column, value)]).
+type Rec<'a> = (&'a str, &'a str, &'a str, &'a [(&'a str, &'a str)]);
+
+fn records(rows: &[Rec]) -> RecordBatch {
+    let s = schema::source_records();
+    let cols: Vec<ArrayRef> = s
+        .fields()
+        .iter()
+        .map(|f| {
+            let name = f.name().as_str();
+            match (name, f.data_type()) {
+                ("event_ts", _) => Arc::new(
+                    TimestampMicrosecondArray::from(
+                        rows.iter().map(|r| Some(ts(r.2))).collect::<Vec<_>>(),
+                    )
+                    .with_timezone("UTC"),
+                ) as ArrayRef,
+                (_, DataType::Utf8) => Arc::new(StringArray::from(
+                    rows.iter()
+                        .map(|(src, id, _, kv)| match name {
+                            "source" => Some(src.to_string()),
+                            "record_id" => Some(id.to_string()),
+                            "channel" | "file" => Some(src.to_string()),
+                            _ => kv
+                                .iter()
+                                .find(|(k, _)| *k == name)
+                                .map(|(_, v)| v.to_string()),
+                        })
+                        .collect::<Vec<_>>(),
+                )),
+                (_, DataType::Boolean) => Arc::new(BooleanArray::from(
+                    rows.iter()
+                        .map(|(_, _, _, kv)| {
+                            kv.iter()
+                                .find(|(k, _)| *k == name)
+                                .map(|(_, v)| *v == "true")
+                        })
+                        .collect::<Vec<_>>(),
+                )),
+                (_, t) => new_null_array(t, rows.len()),
+            }
+        })
+        .collect();
+    RecordBatch::try_new(s, cols).unwrap()
+}
+
+fn identity_map(rows: &[(&str, &str, &str)]) -> RecordBatch {
+    let col = |i: usize| -> ArrayRef {
+        Arc::new(StringArray::from(
+            rows.iter().map(|r| [r.0, r.1, r.2][i]).collect::<Vec<_>>(),
+        ))
+    };
+    RecordBatch::try_new(schema::identity_map(), vec![col(0), col(1), col(2)]).unwrap()
+}
+
+/// transactions: (source, id, record_id, ts, cents).
+fn transactions(rows: &[(&str, &str, &str, &str, i128)]) -> RecordBatch {
+    let s = |f: fn(&(&str, &str, &str, &str, i128)) -> String| -> ArrayRef {
+        Arc::new(StringArray::from(rows.iter().map(f).collect::<Vec<_>>()))
+    };
+    let cols: Vec<ArrayRef> = vec![
+        s(|r| r.0.to_string()),
+        s(|r| r.1.to_string()),
+        s(|r| r.2.to_string()),
+        s(|r| r.0.to_string()),
+        Arc::new(
+            TimestampMicrosecondArray::from(rows.iter().map(|r| ts(r.3)).collect::<Vec<_>>())
+                .with_timezone("UTC"),
+        ),
+        Arc::new(
+            Decimal128Array::from(rows.iter().map(|r| r.4).collect::<Vec<_>>())
+                .with_precision_and_scale(18, 2)
+                .unwrap(),
+        ),
+        s(|_| "EUR".to_string()),
+        Arc::new(StringArray::from(vec![None::<&str>; rows.len()])),
+        s(|r| {
+            if r.4 < 0 {
+                "return".into()
+            } else {
+                "purchase".into()
+            }
+        }),
+        Arc::new(StringArray::from(vec![None::<&str>; rows.len()])),
+    ];
+    RecordBatch::try_new(schema::transactions(), cols).unwrap()
+}
+
+fn ctx(tables: Vec<(&str, RecordBatch)>) -> SessionContext {
+    let ctx = SessionContext::new();
+    for (name, b) in tables {
+        let t = MemTable::try_new(b.schema(), vec![vec![b]]).unwrap();
+        ctx.register_table(name, Arc::new(t)).unwrap();
+    }
+    ctx
+}
+
+async fn collect(df: datafusion::dataframe::DataFrame) -> RecordBatch {
+    let batches = df.collect().await.unwrap();
+    arrow::compute::concat_batches(&batches[0].schema(), &batches).unwrap()
+}
+
+fn strings(b: &RecordBatch, name: &str) -> Vec<Option<String>> {
+    let a = cast(b.column_by_name(name).unwrap(), &DataType::Utf8).unwrap();
+    let a = a.as_any().downcast_ref::<StringArray>().unwrap();
+    (0..a.len())
+        .map(|i| a.is_valid(i).then(|| a.value(i).to_string()))
+        .collect()
+}
+
+#[tokio::test]
+async fn profiles_take_the_latest_non_empty_value_and_every_contact() {
+    let recs = records(&[
+        (
+            "web",
+            "W1",
+            "2025-01-01 10:00",
+            &[
+                ("first_name", "Maria"),
+                ("email", "maria@old.es"),
+                ("consent_email", "true"),
+            ],
+        ),
+        (
+            "loyalty",
+            "L1",
+            "2025-06-01 10:00",
+            &[
+                ("first_name", "María"),
+                ("email", "maria@new.es"),
+                ("consent_email", "false"),
+            ],
+        ),
+        (
+            "call",
+            "C1",
+            "2025-09-01 10:00",
+            &[("phone", "+34600000001")],
+        ),
+        ("web", "W2", "2025-02-01 10:00", &[("first_name", "Bob")]),
+    ]);
+    let map = identity_map(&[
+        ("web", "W1", "c_a"),
+        ("loyalty", "L1", "c_a"),
+        ("call", "C1", "c_a"),
+        ("web", "W2", "c_b"),
+    ]);
+    let tx = transactions(&[
+        ("web", "W1", "W1", "2025-01-01 10:00", 10000),
+        ("web", "W2", "W2", "2025-02-01 10:00", 2000),
+        ("web", "R1", "W2", "2025-02-03 10:00", -500),
+    ]);
+    let c = ctx(vec![
+        ("source_records", recs),
+        ("identity_map", map),
+        ("transactions", tx),
+    ]);
+    let p = collect(omni_profile::golden::profiles(&c).await.unwrap()).await;
+    assert_eq!(p.num_rows(), 2);
+    assert_eq!(
+        strings(&p, "customer_id"),
+        vec![Some("c_a".into()), Some("c_b".into())]
+    );
+    // The call-centre record is the latest but has no name: the loyalty one wins.
+    assert_eq!(strings(&p, "first_name")[0].as_deref(), Some("María"));
+    assert_eq!(strings(&p, "email")[0].as_deref(), Some("maria@new.es"));
+    assert_eq!(
+        strings(&p, "emails")[0].as_deref(),
+        Some("[maria@new.es, maria@old.es]")
+    );
+    assert_eq!(strings(&p, "phone")[0].as_deref(), Some("+34600000001"));
+    // The latest consent statement wins.
+    assert_eq!(strings(&p, "consent_email")[0].as_deref(), Some("false"));
+    assert_eq!(
+        strings(&p, "channels")[0].as_deref(),
+        Some("[call, loyalty, web]")
+    );
+    // Bob: one purchase of 20.00 and a 5.00 return.
+    let orders = p
+        .column_by_name("orders")
+        .unwrap()
+        .as_any()
+        .downcast_ref::<Int64Array>()
+        .unwrap();
+    assert_eq!(orders.values(), &[1, 1]);
+    assert_eq!(
+        strings(&p, "lifetime_value"),
+        vec![Some("100.00".into()), Some("15.00".into())]
+    );
+    assert_eq!(strings(&p, "returns")[1].as_deref(), Some("1"));
+}
+
+#[tokio::test]
+async fn rfm_scores_quintiles_with_ties_and_ignores_the_future() {
+    // Ten customers: c0 bought once long ago ... c9 bought often and recently.
+    let mut tx_rows: Vec<(String, String, String, String, i128)> = Vec::new();
+    let mut map_rows = Vec::new();
+    for c in 0..10 {
+        for k in 0..=c {
+            let id = format!("T{c}_{k}");
+            let day = 1 + c * 2 + k % 2;
+            tx_rows.push((
+                "pos".into(),
+                id.clone(),
+                id.clone(),
+                format!("2026-10-{day:02} 12:00"),
+                1000 * (c as i128 + 1),
+            ));
+            map_rows.push(("pos".to_string(), id, format!("c{c}")));
+        }
+    }
+    // A purchase after as_of is ignored entirely.
+    tx_rows.push((
+        "pos".into(),
+        "F".into(),
+        "F".into(),
+        "2026-12-01 12:00".into(),
+        99_900,
+    ));
+    map_rows.push(("pos".into(), "F".into(), "c0".into()));
+    // A return only: no rfm row for c_ret.
+    tx_rows.push((
+        "pos".into(),
+        "R".into(),
+        "R".into(),
+        "2026-10-05 12:00".into(),
+        -500,
+    ));
+    map_rows.push(("pos".into(), "R".into(), "c_ret".into()));
+    let tx: Vec<(&str, &str, &str, &str, i128)> = tx_rows
+        .iter()
+        .map(|r| (r.0.as_str(), r.1.as_str(), r.2.as_str(), r.3.as_str(), r.4))
+        .collect();
+    let map: Vec<(&str, &str, &str)> = map_rows
+        .iter()
+        .map(|r| (r.0.as_str(), r.1.as_str(), r.2.as_str()))
+        .collect();
+    let c = ctx(vec![
+        ("identity_map", identity_map(&map)),
+        ("transactions", transactions(&tx)),
+    ]);
+    let as_of = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+    let r = collect(
+        omni_profile::rfm::rfm(&c, as_of, &default_segment_rules())
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(r.num_rows(), 10, "no row for a customer with returns only");
+    let ids = strings(&r, "customer_id");
+    let get_i = |name: &str| -> Vec<i64> {
+        let a = cast(r.column_by_name(name).unwrap(), &DataType::Int64).unwrap();
+        a.as_any()
+            .downcast_ref::<Int64Array>()
+            .unwrap()
+            .values()
+            .to_vec()
+    };
+    let pos = |id: &str| ids.iter().position(|x| x.as_deref() == Some(id)).unwrap();
+    let freq = get_i("frequency");
+    let rec = get_i("recency_days");
+    assert_eq!(freq[pos("c0")], 1, "the future purchase does not count");
+    assert_eq!(freq[pos("c9")], 10);
+    // c9's last purchase: 2026-10-20 → 12 days before 2026-11-01.
+    assert_eq!(rec[pos("c9")], 12);
+    let f = get_i("f_score");
+    let m = get_i("m_score");
+    let rs = get_i("r_score");
+    // Ten distinct frequencies → two customers per quintile.
+    assert_eq!(f[pos("c0")], 1);
+    assert_eq!(f[pos("c1")], 1);
+    assert_eq!(f[pos("c2")], 2);
+    assert_eq!(f[pos("c9")], 5);
+    assert_eq!(m[pos("c9")], 5);
+    assert_eq!(rs[pos("c9")], 5);
+    assert_eq!(rs[pos("c0")], 1);
+    assert_eq!(
+        strings(&r, "rfm_segment")[pos("c9")].as_deref(),
+        Some("Champions")
+    );
+    assert_eq!(
+        strings(&r, "rfm_segment")[pos("c0")].as_deref(),
+        Some("Lost")
+    );
+}
+
+#[tokio::test]
+async fn ties_share_a_score() {
+    // Four customers with one purchase each on the same day: all get the same scores.
+    let tx = transactions(&[
+        ("pos", "A", "A", "2026-10-01 10:00", 1000),
+        ("pos", "B", "B", "2026-10-01 11:00", 1000),
+        ("pos", "C", "C", "2026-10-01 12:00", 1000),
+        ("pos", "D", "D", "2026-10-01 13:00", 1000),
+    ]);
+    let map = identity_map(&[
+        ("pos", "A", "a"),
+        ("pos", "B", "b"),
+        ("pos", "C", "c"),
+        ("pos", "D", "d"),
+    ]);
+    let c = ctx(vec![("identity_map", map), ("transactions", tx)]);
+    let as_of = RfmConfig::default()
+        .as_of_date(NaiveDate::from_ymd_opt(2026, 11, 1).unwrap())
+        .unwrap();
+    let r = collect(
+        omni_profile::rfm::rfm(&c, as_of, &default_segment_rules())
+            .await
+            .unwrap(),
+    )
+    .await;
+    for name in ["r_score", "f_score", "m_score", "rfm_segment"] {
+        let v = strings(&r, name);
+        assert!(v.iter().all(|x| x == &v[0]), "{name}: {v:?}");
+    }
+}
