@@ -537,3 +537,81 @@ fn sql_errors_are_user_errors_with_hints() {
     assert_eq!(o.status.code(), Some(0));
     assert!(stdout(&o).contains("build") && stdout(&o).contains("sql"));
 }
+
+#[test]
+fn a_failed_build_leaves_the_published_snapshot_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "orders.csv", MINI_CSV);
+    let good = write(dir.path(), "p.toml", &mini_pipeline("", ""));
+    assert!(omni(&["build", good.to_str().unwrap()]).status.success());
+    let wh = dir.path().join("warehouse");
+    let current = std::fs::read_to_string(wh.join("CURRENT")).unwrap();
+    let before = sql_json(&wh, "SELECT * FROM identity_map ORDER BY record_id");
+
+    // The segment's SQL fails after ingest, resolve and profiles have been written.
+    let bad = format!(
+        "{}\n[[segment]]\nname = \"broken\"\nsql = \"SELECT customer_id FROM no_such_table\"\n",
+        mini_pipeline("", "")
+    );
+    write(
+        dir.path(),
+        "orders.csv",
+        "order_id,customer_email,total\nW9,zoe@x.es,1.00\n",
+    );
+    let bad = write(dir.path(), "bad.toml", &bad);
+    let o = omni(&["build", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("segment `broken`"), "{}", stderr(&o));
+
+    assert_eq!(
+        std::fs::read_to_string(wh.join("CURRENT")).unwrap(),
+        current
+    );
+    assert_eq!(
+        sql_json(&wh, "SELECT * FROM identity_map ORDER BY record_id"),
+        before
+    );
+    let leftovers: Vec<String> = std::fs::read_dir(wh.join("snapshots"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    assert!(!wh.join(".lock").exists());
+
+    // The next good build succeeds and sees the new data.
+    let o = omni(&["build", good.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        count(
+            &wh,
+            "SELECT count(*) FROM identity_map WHERE record_id = 'W9'"
+        ),
+        1
+    );
+}
+
+#[test]
+fn every_problem_of_a_pipeline_is_reported_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "orders.csv", MINI_CSV);
+    let text = format!(
+        "{}\n[rfm]\nas_of = \"01/11/2026\"\n\n[[export]]\nname = \"x\"\nsegment = \"champs\"\nformat = \"xlsx\"\npath = \"x.csv\"\n",
+        mini_pipeline("csv = { delimiter = \";;\" }", "")
+    )
+    .replace("default_region", "x")
+    .replace("name = \"mini\"", "name = \"mini\"\ndefault_region = \"Spain\"");
+    let p = write(dir.path(), "many.toml", &text);
+    let o = omni(&["build", p.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let e = stderr(&o);
+    for needle in [
+        "key `pipeline.default_region`",
+        "key `source[web].csv.delimiter`",
+        "key `rfm.as_of`",
+        "key `export[x].segment`: no segment named `champs`",
+        "key `export[x].format`",
+    ] {
+        assert!(e.contains(needle), "missing {needle:?} in:\n{e}");
+    }
+}

@@ -67,6 +67,29 @@ fn shell_quote(p: &std::path::Path) -> String {
     }
 }
 
+/// How the user ran us, so the printed follow-up commands can be pasted as they are
+/// (`target/debug/omni` under `cargo run`, `omni` when installed on the PATH).
+fn program_name() -> String {
+    let arg0 = std::env::args().next().unwrap_or_default();
+    let path = std::path::Path::new(&arg0);
+    if arg0.contains('/') {
+        let cwd = std::env::current_dir().ok();
+        let rel = cwd
+            .as_deref()
+            .and_then(|c| path.strip_prefix(c).ok())
+            .map(|r| r.to_path_buf())
+            .unwrap_or_else(|| path.to_path_buf());
+        let s = shell_quote(&rel);
+        if rel.is_relative() && !s.starts_with('.') && !s.starts_with('\'') {
+            format!("./{s}")
+        } else {
+            s
+        }
+    } else {
+        "omni".into()
+    }
+}
+
 fn print_summary(out: &mut impl Write, r: &BuildReport) -> std::io::Result<()> {
     writeln!(
         out,
@@ -163,17 +186,18 @@ fn print_summary(out: &mut impl Write, r: &BuildReport) -> std::io::Result<()> {
     writeln!(out, "snapshot: {} (published)", r.snapshot.display())?;
     writeln!(out)?;
     let wh = shell_quote(&r.warehouse);
+    let omni = program_name();
     if r.rejected() > 0 {
         writeln!(out, "{} rows were rejected; see why with:", r.rejected())?;
         writeln!(
             out,
-            "  omni sql --warehouse {wh} \"SELECT source, file, line, reason FROM rejects ORDER BY source, line\""
+            "  {omni} sql --warehouse {wh} \"SELECT source, file, line, reason FROM rejects ORDER BY source, line\""
         )?;
     }
     writeln!(out, "Query the customers:")?;
     writeln!(
         out,
-        "  omni sql --warehouse {wh} \"SELECT rfm_segment, count(*) AS customers, sum(monetary) AS revenue FROM rfm GROUP BY rfm_segment ORDER BY customers DESC\""
+        "  {omni} sql --warehouse {wh} \"SELECT rfm_segment, count(*) AS customers, sum(monetary) AS revenue FROM rfm GROUP BY rfm_segment ORDER BY customers DESC\""
     )?;
     Ok(())
 }
