@@ -33,6 +33,10 @@ enum Command {
     /// Run a pipeline: ingest → resolve → profiles → RFM → segments, then publish a new
     /// warehouse snapshot atomically and write the pipeline's exports.
     Build(commands::build::BuildArgs),
+    /// List the warehouse's snapshots (one per successful build), the published one starred.
+    Runs(commands::runs::RunsArgs),
+    /// Publish an earlier snapshot again (default: the one before the published one).
+    Rollback(commands::runs::RollbackArgs),
     /// Run a SQL query over the published warehouse snapshot.
     ///
     /// Tables: source_records, transactions, rejects, identity_edges, identity_map,
@@ -85,6 +89,8 @@ fn main() -> ExitCode {
             match cli.command {
                 Command::Build(a) => commands::build::run(a, cli.quiet).await,
                 Command::Sql(a) => commands::sql::run(a).await,
+                Command::Runs(a) => commands::runs::runs(a),
+                Command::Rollback(a) => commands::runs::rollback(a),
             }
         })
     }));

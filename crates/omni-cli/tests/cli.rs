@@ -615,3 +615,165 @@ fn every_problem_of_a_pipeline_is_reported_at_once() {
         assert!(e.contains(needle), "missing {needle:?} in:\n{e}");
     }
 }
+
+#[test]
+fn runs_lists_snapshots_and_rollback_republishes() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "orders.csv", MINI_CSV);
+    let p = write(dir.path(), "p.toml", &mini_pipeline("", ""));
+    assert!(omni(&["build", p.to_str().unwrap()]).status.success());
+    let wh = dir.path().join("warehouse");
+    let w = wh.to_str().unwrap();
+    let first = std::fs::read_to_string(wh.join("CURRENT"))
+        .unwrap()
+        .trim()
+        .to_string();
+    write(
+        dir.path(),
+        "orders.csv",
+        &format!("{MINI_CSV}W3,bob@x.es,7.00\n"),
+    );
+    assert!(omni(&["build", p.to_str().unwrap()]).status.success());
+    assert_eq!(count(&wh, "SELECT count(*) FROM identity_map"), 3);
+
+    let o = omni(&["runs", "--warehouse", w, "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let runs: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let runs = runs.as_array().unwrap();
+    assert_eq!(runs.len(), 2);
+    assert_eq!(runs[0]["run_id"], first.as_str());
+    assert_eq!(
+        (
+            runs[0]["published"].as_bool(),
+            runs[1]["published"].as_bool()
+        ),
+        (Some(false), Some(true))
+    );
+    assert_eq!(
+        (runs[0]["records"].as_u64(), runs[1]["records"].as_u64()),
+        (Some(2), Some(3))
+    );
+    assert!(stdout(&omni(&["runs", "--warehouse", w])).contains("* "));
+
+    // Roll back: readers see the first snapshot again.
+    let o = omni(&["rollback", "--warehouse", w]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains(&first));
+    assert_eq!(count(&wh, "SELECT count(*) FROM identity_map"), 2);
+    // Nothing before the first; an unknown run is a user error.
+    assert_eq!(omni(&["rollback", "--warehouse", w]).status.code(), Some(1));
+    assert_eq!(
+        omni(&["rollback", "--warehouse", w, "nope"]).status.code(),
+        Some(1)
+    );
+}
+
+#[test]
+fn sql_scripts_on_standard_input_run_every_statement() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "orders.csv", MINI_CSV);
+    let p = write(dir.path(), "p.toml", &mini_pipeline("", ""));
+    assert!(omni(&["build", p.to_str().unwrap()]).status.success());
+    let w = dir.path().join("warehouse");
+    let run = |script: &str| {
+        use std::io::Write;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_omni"))
+            .args(["sql", "--warehouse", w.to_str().unwrap(), "--format", "csv"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(script.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let o = run("SELECT 1 AS a; -- first\nSELECT 'x;y'\n  AS b;\n\\d identity_map\n");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("a\n1\n") && out.contains("b\nx;y\n"), "{out}");
+    assert!(out.contains("customer_id"), "{out}");
+    // The first failing statement stops the script with a user error.
+    let o = run("SELECT 1 AS a;\nSELECT * FROM nope;\nSELECT 2 AS c;\n");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(!stdout(&o).contains("c\n2"), "{}", stdout(&o));
+}
+
+/// The interactive shell in a real terminal (tmux): multi-line statements, `\d`, `\q`.
+#[test]
+fn sql_shell_in_a_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "orders.csv", MINI_CSV);
+    let p = write(dir.path(), "p.toml", &mini_pipeline("", ""));
+    assert!(omni(&["build", p.to_str().unwrap()]).status.success());
+    let session = format!("omni-test-{}", std::process::id());
+    let tmux = |args: &[&str]| {
+        let o = Command::new("tmux")
+            .args(args)
+            .output()
+            .expect("tmux is installed (.ci/run installs it)");
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let cmd = format!(
+        "HOME={} {} sql --warehouse {}",
+        dir.path().display(),
+        env!("CARGO_BIN_EXE_omni"),
+        dir.path().join("warehouse").display()
+    );
+    tmux(&[
+        "new-session",
+        "-d",
+        "-s",
+        &session,
+        "-x",
+        "200",
+        "-y",
+        "50",
+        &cmd,
+    ]);
+    let screen = |want: &str| {
+        // Poll the pane until the text shows (bounded: 100 × 100 ms).
+        for _ in 0..100 {
+            let s = tmux(&["capture-pane", "-p", "-t", &session]);
+            if s.contains(want) {
+                return s;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        let s = tmux(&["capture-pane", "-p", "-t", &session]);
+        tmux(&["kill-session", "-t", &session]);
+        panic!("{want:?} never appeared:\n{s}");
+    };
+    // Literal text, then Enter. tmux reads an argument's trailing `;` as its own command
+    // separator, so it is escaped.
+    let type_line = |text: &str| {
+        let text = match text.strip_suffix(';') {
+            Some(t) => format!("{t}\\;"),
+            None => text.to_string(),
+        };
+        tmux(&["send-keys", "-t", &session, "-l", &text]);
+        tmux(&["send-keys", "-t", &session, "Enter"]);
+    };
+    screen("omni>");
+    type_line("SELECT count(*) AS n");
+    screen("...>");
+    type_line("FROM source_records;");
+    screen("(1 row)");
+    type_line("\\d profiles");
+    screen("lifetime_value");
+    type_line("\\q");
+    // The shell exits and saves its history.
+    for _ in 0..100 {
+        if dir.path().join(".omni_history").exists() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let _ = tmux(&["kill-session", "-t", &session]);
+    let history = std::fs::read_to_string(dir.path().join(".omni_history")).unwrap();
+    assert!(history.contains("FROM source_records;"), "{history}");
+}

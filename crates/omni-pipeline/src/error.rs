@@ -44,6 +44,9 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A user mistake outside the pipeline file (an unknown run id, say).
+    #[error("{0}")]
+    User(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -51,9 +54,10 @@ pub enum Error {
 impl Classify for Error {
     fn kind(&self) -> ErrorKind {
         match self {
-            Error::Config { .. } | Error::ReadConfig { .. } | Error::Locked { .. } => {
-                ErrorKind::User
-            }
+            Error::Config { .. }
+            | Error::ReadConfig { .. }
+            | Error::Locked { .. }
+            | Error::User(_) => ErrorKind::User,
             Error::Ingest { error, .. } => error.kind(),
             Error::Resolve(e) => e.kind(),
             Error::Profile(e) => e.kind(),

@@ -20,6 +20,7 @@ pub mod export;
 pub mod lock;
 pub mod parquet_io;
 pub mod runs;
+pub mod snapshots;
 pub mod spec;
 pub mod validate;
 

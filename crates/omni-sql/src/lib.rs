@@ -15,9 +15,11 @@
 
 pub mod error;
 pub mod output;
+pub mod repl;
 pub mod session;
 pub mod warehouse;
 
+pub use datafusion::prelude::SessionContext;
 pub use error::{Error, Result};
 pub use session::{new_context, open_snapshot, query, register_dir, register_parquet, table_names};
 pub use warehouse::Warehouse;

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod build;
+pub mod runs;
 pub mod sql;
 
 use omni_core::{Classify, ErrorKind};
@@ -17,6 +18,13 @@ impl Failure {
         Failure {
             message: message.into(),
             code: 1,
+        }
+    }
+
+    pub fn internal(message: impl Into<String>) -> Self {
+        Failure {
+            message: message.into(),
+            code: 2,
         }
     }
 
