@@ -11,6 +11,7 @@ use arrow::record_batch::RecordBatch;
 use omni_core::fields::CanonicalField;
 use omni_core::ids::customer_id_for;
 use omni_core::schema::{self, col};
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::config::IdentityConfig;
@@ -97,7 +98,7 @@ pub fn resolve(
     let n = records.num_rows();
     // Canonical order: (source, record_id). Everything below works on these positions.
     let mut order: Vec<usize> = (0..n).collect();
-    order.sort_unstable_by(|&a, &b| {
+    order.par_sort_unstable_by(|&a, &b| {
         (sources.value(a), ids.value(a)).cmp(&(sources.value(b), ids.value(b)))
     });
     let key = |p: usize| (sources.value(order[p]), ids.value(order[p]));
@@ -119,25 +120,39 @@ pub fn resolve(
         ..Default::default()
     };
     let no_block = HashSet::new();
-    for rule in &cfg.deterministic {
-        let column = text_column(&records, rule_column(rule)?)?;
-        let blocked_here = blocked.get(rule).unwrap_or(&no_block);
-        // Hash grouping, then only the shared values sorted: the output order is the same
-        // as a sorted map's at a fraction of the cost (most values are unique).
-        let mut groups: HashMap<&str, Vec<usize>> = HashMap::with_capacity(n);
-        for (p, &row) in order.iter().enumerate() {
-            if column.is_valid(row) {
-                groups.entry(column.value(row)).or_default().push(p);
+    // Each rule's shared values, grouped in parallel (one hash map per rule); the links are
+    // then applied in rule order, so the result does not depend on scheduling.
+    let columns: Vec<StringArray> = cfg
+        .deterministic
+        .iter()
+        .map(|rule| text_column(&records, rule_column(rule)?))
+        .collect::<Result<_>>()?;
+    let grouped: Vec<Vec<(&str, Vec<usize>)>> = columns
+        .par_iter()
+        .map(|column| {
+            // Hash grouping, then only the shared values sorted: the same order as a sorted
+            // map's at a fraction of the cost (most values are unique).
+            let mut groups: HashMap<&str, Vec<usize>> = HashMap::with_capacity(n);
+            for (p, &row) in order.iter().enumerate() {
+                if column.is_valid(row) {
+                    groups.entry(column.value(row)).or_default().push(p);
+                }
             }
-        }
-        let mut shared: Vec<(&str, Vec<usize>)> =
-            groups.into_iter().filter(|(_, m)| m.len() >= 2).collect();
-        shared.sort_unstable_by(|a, b| a.0.cmp(b.0));
+            let mut shared: Vec<(&str, Vec<usize>)> =
+                groups.into_iter().filter(|(_, m)| m.len() >= 2).collect();
+            shared.sort_unstable_by(|a, b| a.0.cmp(b.0));
+            shared
+        })
+        .collect();
+    for (rule, shared) in cfg.deterministic.iter().zip(grouped) {
+        let blocked_here = blocked.get(rule).unwrap_or(&no_block);
+        let same = format!("same {rule}");
+        let (mut links, mut refused, mut generic) = (0u64, 0u64, 0u64);
         for (value, members) in shared {
             let refusal = if blocked_here.contains(value) {
                 Some(format!("blocked value for {rule}"))
             } else if members.len() > cfg.max_records_per_value {
-                *stats.generic_values.entry(rule.clone()).or_default() += 1;
+                generic += 1;
                 Some(format!(
                     "generic value: shared by {} records (max_records_per_value = {})",
                     members.len(),
@@ -147,8 +162,8 @@ pub fn resolve(
                 None
             };
             let head = members[0];
+            let (ls, lr) = key(head);
             for &m in &members[1..] {
-                let (ls, lr) = key(head);
                 let (rs, rr) = key(m);
                 e.ls.append_value(ls);
                 e.lr.append_value(lr);
@@ -161,15 +176,24 @@ pub fn resolve(
                     None => {
                         uf.union(head, m);
                         e.decision.append_value("link");
-                        e.reason.append_value(format!("same {rule}"));
-                        *stats.links_by_rule.entry(rule.clone()).or_default() += 1;
+                        e.reason.append_value(&same);
+                        links += 1;
                     }
                     Some(why) => {
                         e.decision.append_value("rejected");
                         e.reason.append_value(why);
-                        *stats.rejected_by_rule.entry(rule.clone()).or_default() += 1;
+                        refused += 1;
                     }
                 }
+            }
+        }
+        for (map, count) in [
+            (&mut stats.links_by_rule, links),
+            (&mut stats.rejected_by_rule, refused),
+            (&mut stats.generic_values, generic),
+        ] {
+            if count > 0 {
+                *map.entry(rule.clone()).or_default() += count;
             }
         }
     }
