@@ -33,6 +33,12 @@ enum Command {
     /// Run a pipeline: ingest → resolve → profiles → RFM → segments, then publish a new
     /// warehouse snapshot atomically and write the pipeline's exports.
     Build(commands::build::BuildArgs),
+    /// Generate realistic channel exports (web, POS, loyalty, app, call centre, messaging)
+    /// with ground truth (truth.csv, truth_transactions.csv), deterministic for a seed.
+    Datagen(commands::datagen::DatagenArgs),
+    /// Compare a build's identity_map with ground truth: pairwise and B-cubed precision,
+    /// recall and F1, persons resolved whole, cluster sizes, top confusions.
+    Eval(commands::eval::EvalArgs),
     /// List the warehouse's snapshots (one per successful build), the published one starred.
     Runs(commands::runs::RunsArgs),
     /// Publish an earlier snapshot again (default: the one before the published one).
@@ -64,6 +70,13 @@ fn init_logging(cli: &Cli) {
 }
 
 fn main() -> ExitCode {
+    // Like other Unix tools, stop quietly when the reader of our output goes away
+    // (`omni sql ... | head`), instead of reporting a write error.
+    #[cfg(unix)]
+    // SAFETY: restoring the default disposition of SIGPIPE before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
@@ -89,6 +102,8 @@ fn main() -> ExitCode {
             match cli.command {
                 Command::Build(a) => commands::build::run(a, cli.quiet).await,
                 Command::Sql(a) => commands::sql::run(a).await,
+                Command::Datagen(a) => commands::datagen::run(a, cli.quiet),
+                Command::Eval(a) => commands::eval::run(a).await,
                 Command::Runs(a) => commands::runs::runs(a),
                 Command::Rollback(a) => commands::runs::rollback(a),
             }

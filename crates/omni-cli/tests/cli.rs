@@ -140,19 +140,21 @@ fn demo_pipeline_loses_no_row_and_links_shared_identifiers() {
         0
     );
 
-    // The rejects are exactly the rows documented in sample_data/BAD_ROWS.md.
-    let doc = std::fs::read_to_string(repo().join("sample_data/BAD_ROWS.md")).unwrap();
-    let documented: BTreeSet<(String, i64)> = doc
+    // The rejects are exactly the malformed rows the generator listed in bad_rows.csv.
+    let listed = std::fs::read_to_string(repo().join("sample_data/bad_rows.csv")).unwrap();
+    let documented: BTreeSet<(String, i64)> = listed
         .lines()
-        .filter(|l| l.starts_with("| `"))
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
         .map(|l| {
-            let cells: Vec<&str> = l.split('|').map(str::trim).collect();
-            (
-                cells[1].trim_matches('`').to_string(),
-                cells[2].parse().unwrap(),
-            )
+            let cells: Vec<&str> = l.split(',').collect();
+            (cells[0].to_string(), cells[1].parse().unwrap())
         })
         .collect();
+    assert!(
+        documented.len() >= 5,
+        "the demo data exercises the reject path"
+    );
     let rejected: BTreeSet<(String, i64)> = sql_json(&wh, "SELECT file, line FROM rejects")
         .iter()
         .map(|r| {
@@ -776,4 +778,117 @@ fn sql_shell_in_a_terminal() {
     let _ = tmux(&["kill-session", "-t", &session]);
     let history = std::fs::read_to_string(dir.path().join(".omni_history")).unwrap();
     assert!(history.contains("FROM source_records;"), "{history}");
+}
+
+#[test]
+fn eval_reports_exact_metrics_through_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "orders.csv", MINI_CSV);
+    let p = write(dir.path(), "p.toml", &mini_pipeline("", ""));
+    assert!(omni(&["build", p.to_str().unwrap()]).status.success());
+    let wh = dir.path().join("warehouse");
+    let w = wh.to_str().unwrap();
+    let eval = |truth: &str| {
+        let t = write(dir.path(), "truth.csv", truth);
+        let o = omni(&[
+            "eval",
+            "--warehouse",
+            w,
+            "--truth",
+            t.to_str().unwrap(),
+            "--format",
+            "json",
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()
+    };
+    // Both orders share an email: one customer. Right if they are one person ...
+    let r = eval("source,record_id,person_id\nweb,W1,P1\nweb,W2,P1\n");
+    assert_eq!(r["pairwise"]["f1"], 1.0);
+    assert_eq!(r["persons_resolved_whole"], 1.0);
+    // ... wrong if they are two: the one predicted pair is false.
+    let r = eval("source,record_id,person_id\nweb,W1,P1\nweb,W2,P2\n");
+    assert_eq!(r["pairwise"]["precision"], 0.0);
+    assert_eq!(r["pairwise"]["recall"], 1.0);
+    assert_eq!(r["bcubed"]["precision"], 0.5);
+    assert_eq!(r["top_merges"][0]["persons"], 2);
+    // The table format names the metrics.
+    let t = write(
+        dir.path(),
+        "truth.csv",
+        "source,record_id,person_id\nweb,W1,P1\nweb,W2,P1\n",
+    );
+    let o = omni(&["eval", "--warehouse", w, "--truth", t.to_str().unwrap()]);
+    assert!(
+        stdout(&o).contains("pairwise") && stdout(&o).contains("B-cubed"),
+        "{}",
+        stdout(&o)
+    );
+    // A truth file without the needed columns is a user error naming the file.
+    let bad = write(dir.path(), "bad.csv", "a,b\n1,2\n");
+    let o = omni(&["eval", "--warehouse", w, "--truth", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("bad.csv"), "{}", stderr(&o));
+}
+
+/// Generates a data set, builds it with pipelines/generated.toml and evaluates the build.
+#[test]
+fn generated_data_builds_with_its_pipeline_and_evaluates_against_truth() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data/generated");
+    let o = omni(&[
+        "datagen",
+        "--persons",
+        "300",
+        "--seed",
+        "7",
+        "--out",
+        data.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = std::fs::read_to_string(repo().join("pipelines/generated.toml"))
+        .unwrap()
+        .replace("\"../data/generated/", &format!("\"{}/", data.display()))
+        .replace(
+            "\"../exports/",
+            &format!("\"{}/exports/", dir.path().display()),
+        )
+        .replace("\"../warehouse-generated\"", "\"warehouse\"");
+    let p = write(dir.path(), "generated.toml", &text);
+    let o = omni(&["build", p.to_str().unwrap()]);
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    let wh = dir.path().join("warehouse");
+
+    // Every bad row the generator listed is a reject, and nothing else is.
+    let bad_rows = std::fs::read_to_string(data.join("bad_rows.csv")).unwrap();
+    assert_eq!(
+        count(&wh, "SELECT count(*) FROM rejects"),
+        bad_rows
+            .lines()
+            .skip(1)
+            .filter(|l| !l.trim().is_empty())
+            .count() as i64
+    );
+    let truth = data.join("truth.csv");
+    let o = omni(&[
+        "eval",
+        "--warehouse",
+        wh.to_str().unwrap(),
+        "--truth",
+        truth.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    // The truth covers exactly the ingested records.
+    assert_eq!(r["only_in_truth"], 0);
+    assert_eq!(r["only_in_prediction"], 0);
+    assert_eq!(
+        r["records"],
+        count(&wh, "SELECT count(*) FROM identity_map")
+    );
+    // Deterministic stitching alone gets most pairs right on realistic data.
+    assert!(r["pairwise"]["precision"].as_f64().unwrap() > 0.8, "{r}");
+    assert!(r["pairwise"]["recall"].as_f64().unwrap() > 0.6, "{r}");
 }

@@ -1,6 +1,8 @@
 //! One module per subcommand.
 
 pub mod build;
+pub mod datagen;
+pub mod eval;
 pub mod runs;
 pub mod sql;
 

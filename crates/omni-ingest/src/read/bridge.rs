@@ -56,14 +56,21 @@ pub fn dataframe_to_text_columns(df: &DataFrame, path: &Path) -> Result<Vec<(Str
     for col in df.columns() {
         let name = col.name().to_string();
         let s = col.as_materialized_series();
-        let s = if s.dtype() == &PlDataType::String {
-            s.clone()
-        } else {
-            s.cast(&PlDataType::String).map_err(|e| Error::Unreadable {
-                path: path.to_path_buf(),
-                message: format!("column {name} ({}) cannot be read as text: {e}", s.dtype()),
-            })?
+        let text = match s.dtype() {
+            PlDataType::String => Ok(s.clone()),
+            // A time-zone-aware datetime holds UTC instants, which polars (built without
+            // `timezones`) cannot format: write them as UTC wall-clock time, which
+            // `parse_timestamp` reads as UTC.
+            PlDataType::Datetime(unit, Some(_)) => s
+                .to_physical_repr()
+                .cast(&PlDataType::Datetime(*unit, None))
+                .and_then(|x| x.cast(&PlDataType::String)),
+            _ => s.cast(&PlDataType::String),
         };
+        let s = text.map_err(|e| Error::Unreadable {
+            path: path.to_path_buf(),
+            message: format!("column {name} ({}) cannot be read as text: {e}", s.dtype()),
+        })?;
         let s = s.rechunk();
         let arr = s.to_arrow(0, CompatLevel::newest());
         let arrow = polars_array_to_arrow(&name, arr).map_err(|e| internal(e.to_string()))?;

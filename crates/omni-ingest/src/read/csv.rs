@@ -1,14 +1,13 @@
 //! CSV: a quote-aware scan finds every record's line, raw text and field count, rows with
-//! the wrong number of fields become bad rows, and polars parses the rest into text columns.
+//! the wrong number of fields or broken quoting become bad rows, and polars parses the rest
+//! into text columns.
 
 use std::io::Cursor;
 use std::path::Path;
 
 use polars::prelude::*;
 
-use super::{
-    BadRow, RawTable, TextColumn, bridge, decode::decode, decode::decode_owned, read_bytes,
-};
+use super::{BadRow, RawTable, TextColumn, bridge, read_text};
 use crate::config::CsvOptions;
 use crate::error::{Error, Result};
 
@@ -21,77 +20,111 @@ pub struct RecordSpan {
     /// End of the record, excluding the line terminator.
     pub end: usize,
     pub fields: usize,
+    /// A quote character inside an unquoted field (`ab"c`). It is a literal character, but
+    /// polars would take it for an opening quote, so such a record is re-quoted first.
+    pub literal_quotes: bool,
+    /// Why the record's quoting is broken (a quote that never closes, text after a closing
+    /// quote). Such a record is cut to its first line, so that one stray quote cannot
+    /// swallow the rows after it; the scan resumes on the next line.
+    pub malformed: Option<&'static str>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    FieldStart,
+    Unquoted,
+    Quoted,
+    /// Just after the closing quote of a quoted field.
+    Closed,
+}
+
+/// Length of the line break at `i`: LF, CRLF or a lone CR (old Mac files); 0 if none.
+fn line_break(bytes: &[u8], i: usize) -> usize {
+    match bytes[i] {
+        b'\n' => 1,
+        b'\r' if bytes.get(i + 1) == Some(&b'\n') => 2,
+        b'\r' => 1,
+        _ => 0,
+    }
 }
 
 /// Splits `bytes` into records the way RFC 4180 does: a quote opens a field only at its
-/// start, `""` inside quotes is a literal quote, newlines inside quotes belong to the field.
-/// Blank lines are skipped.
+/// start (elsewhere it is a literal), `""` inside quotes is a literal quote, line breaks
+/// (LF, CRLF or a lone CR) inside quotes belong to the field. Blank lines are skipped.
 pub fn scan_records(bytes: &[u8], delimiter: u8, quote: Option<u8>) -> Vec<RecordSpan> {
-    let mut out = Vec::with_capacity(bytes.len() / 64 + 1);
+    let n = bytes.len();
+    let mut out = Vec::with_capacity(n / 64 + 1);
     let mut i = 0usize;
     let mut line: u64 = 1;
-    let n = bytes.len();
     while i < n {
-        let start = i;
-        let start_line = line;
-        let mut fields = 1usize;
-        let mut at_field_start = true;
-        let mut in_quotes = false;
-        let mut end = n;
+        let mut rec = RecordSpan {
+            line,
+            start: i,
+            end: n,
+            fields: 1,
+            literal_quotes: false,
+            malformed: None,
+        };
+        let mut state = State::FieldStart;
+        // The first line break inside a quoted field: where a malformed record is cut.
+        let mut first_break: Option<usize> = None;
         let mut next = n;
         while i < n {
             let c = bytes[i];
-            if in_quotes {
+            let brk = line_break(bytes, i);
+            if state == State::Quoted {
                 if Some(c) == quote {
-                    if i + 1 < n && Some(bytes[i + 1]) == quote {
+                    if bytes.get(i + 1) == Some(&c) {
                         i += 2;
                         continue;
                     }
-                    in_quotes = false;
-                } else if c == b'\n' {
+                    state = State::Closed;
+                } else if brk > 0 {
+                    first_break.get_or_insert(i);
                     line += 1;
+                    i += brk;
+                    continue;
                 }
                 i += 1;
                 continue;
             }
-            if c == b'\n' {
-                end = if i > start && bytes[i - 1] == b'\r' {
-                    i - 1
-                } else {
-                    i
-                };
-                next = i + 1;
+            if brk > 0 {
+                rec.end = i;
+                next = i + brk;
                 line += 1;
                 break;
             }
             if c == delimiter {
-                fields += 1;
-                at_field_start = true;
-                i += 1;
-                continue;
+                rec.fields += 1;
+                state = State::FieldStart;
+            } else if state == State::Closed {
+                rec.malformed = Some("text after the closing quote of a field");
+                break;
+            } else if Some(c) == quote && state == State::FieldStart {
+                state = State::Quoted;
+            } else {
+                rec.literal_quotes |= Some(c) == quote;
+                state = State::Unquoted;
             }
-            if at_field_start && Some(c) == quote {
-                in_quotes = true;
-            }
-            at_field_start = false;
             i += 1;
         }
-        if i >= n {
-            end = if n > start && bytes[n - 1] == b'\r' {
-                n - 1
+        if i >= n && state == State::Quoted {
+            rec.malformed = Some("a quoted field is never closed");
+        }
+        if rec.malformed.is_some() {
+            let cut = first_break
+                .unwrap_or_else(|| (i..n).find(|&j| line_break(bytes, j) > 0).unwrap_or(n));
+            rec.end = cut;
+            next = if cut < n {
+                cut + line_break(bytes, cut)
             } else {
                 n
             };
-            next = n;
+            line = rec.line + u64::from(cut < n);
         }
         i = next;
-        if end > start {
-            out.push(RecordSpan {
-                line: start_line,
-                start,
-                end,
-                fields,
-            });
+        if rec.end > rec.start {
+            out.push(rec);
         }
     }
     out
@@ -108,47 +141,112 @@ fn options(opts: &CsvOptions, path: &Path) -> Result<(u8, Option<u8>)> {
     ))
 }
 
-/// Unquotes one header field.
-fn unquote(field: &[u8], quote: Option<u8>) -> String {
-    let s = String::from_utf8_lossy(field).trim().to_string();
-    match quote {
-        Some(q) => {
-            let q = q as char;
-            let doubled = format!("{q}{q}");
-            s.strip_prefix(q)
-                .and_then(|x| x.strip_suffix(q))
-                .map(|x| x.replace(&doubled, &q.to_string()))
-                .unwrap_or(s)
+/// The values of one well-formed record: quotes removed, `""` undoubled.
+fn split_fields(rec: &[u8], delimiter: u8, quote: Option<u8>) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut field = Vec::new();
+    let mut at_start = true;
+    let mut in_quotes = false;
+    let mut i = 0;
+    while i < rec.len() {
+        let c = rec[i];
+        if in_quotes {
+            if Some(c) == quote {
+                if rec.get(i + 1) == Some(&c) {
+                    field.push(c);
+                    i += 1;
+                } else {
+                    in_quotes = false;
+                }
+            } else {
+                field.push(c);
+            }
+        } else if c == delimiter {
+            out.push(std::mem::take(&mut field));
+            at_start = true;
+            i += 1;
+            continue;
+        } else if at_start && Some(c) == quote {
+            in_quotes = true;
+        } else {
+            field.push(c);
         }
-        None => s,
+        at_start = false;
+        i += 1;
     }
+    out.push(field);
+    out
 }
 
-fn split_header(rec: &[u8], delimiter: u8, quote: Option<u8>) -> Vec<String> {
-    // The header rarely holds quoted delimiters; scan it like a record to be safe.
-    let mut out = Vec::new();
-    let mut in_q = false;
-    let mut start = 0;
-    for (i, &c) in rec.iter().enumerate() {
-        if Some(c) == quote {
-            in_q = !in_q;
-        } else if c == delimiter && !in_q {
-            out.push(unquote(&rec[start..i], quote));
-            start = i + 1;
+/// A record with literal quotes in unquoted fields, rewritten the RFC 4180 way (every field
+/// holding a quote quoted, its quotes doubled) so that polars reads the same values.
+fn requote(rec: &[u8], delimiter: u8, quote: u8) -> Vec<u8> {
+    let mut out = Vec::with_capacity(rec.len() + 8);
+    for (k, f) in split_fields(rec, delimiter, Some(quote)).iter().enumerate() {
+        if k > 0 {
+            out.push(delimiter);
+        }
+        if f.iter()
+            .any(|&c| c == quote || c == delimiter || c == b'\n' || c == b'\r')
+        {
+            out.push(quote);
+            for &c in f {
+                if c == quote {
+                    out.push(quote);
+                }
+                out.push(c);
+            }
+            out.push(quote);
+        } else {
+            out.extend_from_slice(f);
         }
     }
-    out.push(unquote(&rec[start..], quote));
     out
+}
+
+/// Column names must be unique: polars' schema (and the mapping) address columns by name.
+fn check_unique(names: Vec<String>, path: &Path) -> Result<Vec<String>> {
+    if let Some(dup) = names
+        .iter()
+        .enumerate()
+        .find_map(|(k, n)| names[..k].contains(n).then_some(n))
+    {
+        return Err(Error::Unreadable {
+            path: path.to_path_buf(),
+            message: format!("the column name `{dup}` appears twice; column names must be unique"),
+        });
+    }
+    Ok(names)
+}
+
+/// The column names in the header record.
+fn header_names(
+    text: &[u8],
+    h: &RecordSpan,
+    delimiter: u8,
+    quote: Option<u8>,
+    path: &Path,
+) -> Result<Vec<String>> {
+    if let Some(why) = h.malformed {
+        return Err(Error::Unreadable {
+            path: path.to_path_buf(),
+            message: format!("the header (line {}) has broken quoting: {why}", h.line),
+        });
+    }
+    let names = split_fields(&text[h.start..h.end], delimiter, quote)
+        .iter()
+        .map(|f| String::from_utf8_lossy(f).trim().to_string())
+        .collect();
+    check_unique(names, path)
 }
 
 /// Column names of a CSV file (its header, or the configured names).
 pub fn header(opts: &CsvOptions, path: &Path) -> Result<Vec<String>> {
     if !opts.has_header {
-        return Ok(opts.columns.clone());
+        return check_unique(opts.columns.clone(), path);
     }
     let (delimiter, quote) = options(opts, path)?;
-    let bytes = read_bytes(path)?;
-    let (text, _) = decode(&bytes);
+    let text = read_text(path)?;
     let first = scan_records(&text, delimiter, quote)
         .into_iter()
         .next()
@@ -156,25 +254,21 @@ pub fn header(opts: &CsvOptions, path: &Path) -> Result<Vec<String>> {
             path: path.to_path_buf(),
             message: "the file is empty: a header row is expected (or set csv.has_header = false and csv.columns)".into(),
         })?;
-    Ok(split_header(
-        &text[first.start..first.end],
-        delimiter,
-        quote,
-    ))
+    header_names(&text, &first, delimiter, quote, path)
 }
 
 /// Reads a CSV file into text columns.
 pub fn read(opts: &CsvOptions, path: &Path) -> Result<RawTable> {
     let (delimiter, quote) = options(opts, path)?;
-    let (text, _encoding) = decode_owned(read_bytes(path)?);
+    let text = read_text(path)?;
     let spans = scan_records(&text, delimiter, quote);
     let (names, body) = if opts.has_header {
         match spans.split_first() {
-            Some((h, rest)) => (split_header(&text[h.start..h.end], delimiter, quote), rest),
+            Some((h, rest)) => (header_names(&text, h, delimiter, quote, path)?, rest),
             None => (Vec::new(), &spans[..]),
         }
     } else {
-        (opts.columns.clone(), &spans[..])
+        (check_unique(opts.columns.clone(), path)?, &spans[..])
     };
     if names.is_empty() && body.is_empty() {
         return Ok(RawTable::empty());
@@ -183,7 +277,13 @@ pub fn read(opts: &CsvOptions, path: &Path) -> Result<RawTable> {
     let mut good = Vec::with_capacity(body.len());
     let mut bad_rows = Vec::new();
     for s in body {
-        if s.fields == width {
+        if let Some(why) = s.malformed {
+            bad_rows.push(BadRow {
+                line: s.line,
+                raw: String::from_utf8_lossy(&text[s.start..s.end]).into_owned(),
+                reason: format!("broken quoting: {why}"),
+            });
+        } else if s.fields == width {
             good.push(s);
         } else {
             bad_rows.push(BadRow {
@@ -196,7 +296,12 @@ pub fn read(opts: &CsvOptions, path: &Path) -> Result<RawTable> {
     // polars gets exactly the good records, one per line, no header: row i is good[i].
     let mut buf = Vec::with_capacity(text.len() + good.len());
     for s in &good {
-        buf.extend_from_slice(&text[s.start..s.end]);
+        match quote {
+            Some(q) if s.literal_quotes => {
+                buf.extend_from_slice(&requote(&text[s.start..s.end], delimiter, q))
+            }
+            _ => buf.extend_from_slice(&text[s.start..s.end]),
+        }
         buf.push(b'\n');
     }
     let lines: Vec<u64> = good.iter().map(|s| s.line).collect();
@@ -290,6 +395,100 @@ mod tests {
         assert_eq!(t.bad_rows[0].raw, "2;Bob");
         assert_eq!(t.raw(1), "3;Ann;1.234,50");
         assert_eq!(header(&opts, &p).unwrap(), vec!["id", "name", "amount"]);
+    }
+
+    fn spans(data: &[u8]) -> Vec<(u64, &[u8], bool)> {
+        scan_records(data, b',', Some(b'"'))
+            .into_iter()
+            .map(|s| (s.line, &data[s.start..s.end], s.malformed.is_some()))
+            .collect()
+    }
+
+    #[test]
+    fn lone_cr_ends_lines() {
+        let data = b"a,b\r1,\"x\ry\"\r\r2,3\r\n4,5\r";
+        assert_eq!(
+            spans(data),
+            vec![
+                (1, &b"a,b"[..], false),
+                (2, &b"1,\"x\ry\""[..], false),
+                (5, &b"2,3"[..], false),
+                (6, &b"4,5"[..], false),
+            ]
+        );
+    }
+
+    #[test]
+    fn broken_quoting_rejects_one_line_and_resumes() {
+        // Never closed: the record is cut to its first line.
+        assert_eq!(
+            spans(b"a,b\n1,\"x\n2,y\n"),
+            vec![
+                (1, &b"a,b"[..], false),
+                (2, &b"1,\"x"[..], true),
+                (3, &b"2,y"[..], false),
+            ]
+        );
+        // Closed, then followed by text: the line, or the first line of a multi-line record.
+        assert_eq!(
+            spans(b"1,\"ab\"c,3\n2,\"x\n3,\"y\",4\n5,z"),
+            vec![
+                (1, &b"1,\"ab\"c,3"[..], true),
+                (2, &b"2,\"x"[..], true),
+                (3, &b"3,\"y\",4"[..], false),
+                (4, &b"5,z"[..], false),
+            ]
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("t.csv");
+        std::fs::write(&p, "id,name\n3,\"C\"x\n1,\"Ana\n2,Bob\n").unwrap();
+        let t = read(&CsvOptions::default(), &p).unwrap();
+        assert_eq!(t.lines, vec![4]);
+        let bad: Vec<(u64, &str)> = t
+            .bad_rows
+            .iter()
+            .map(|b| (b.line, b.raw.as_str()))
+            .collect();
+        assert_eq!(bad, vec![(2, "3,\"C\"x"), (3, "1,\"Ana")]);
+        assert!(t.bad_rows[0].reason.contains("after the closing quote"));
+        assert!(t.bad_rows[1].reason.contains("never closed"));
+    }
+
+    #[test]
+    fn literal_quotes_are_kept() {
+        assert_eq!(
+            requote(b"1,ab\"c,\"x,y\",", b',', b'"'),
+            b"1,\"ab\"\"c\",\"x,y\","
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("t.csv");
+        std::fs::write(&p, "id,name\n1,ab\"c\n2,Bob\n3,O\"Brien\n").unwrap();
+        let t = read(&CsvOptions::default(), &p).unwrap();
+        assert_eq!(t.lines, vec![2, 3, 4]);
+        let name = t.column("name").unwrap();
+        assert_eq!(name.get(0), Some("ab\"c"));
+        assert_eq!(name.get(2), Some("O\"Brien"));
+        assert_eq!(t.raw(2), "3,O\"Brien");
+    }
+
+    #[test]
+    fn header_names_unique_and_well_quoted() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("t.csv");
+        let opts = CsvOptions::default();
+        std::fs::write(&p, "id,name,name\n1,a,b\n").unwrap();
+        for e in [header(&opts, &p).unwrap_err(), read(&opts, &p).unwrap_err()] {
+            assert!(e.to_string().contains("`name` appears twice"), "{e}");
+        }
+        std::fs::write(&p, "id,\"name\n1,a\n").unwrap();
+        assert!(
+            header(&opts, &p)
+                .unwrap_err()
+                .to_string()
+                .contains("broken quoting")
+        );
+        std::fs::write(&p, "id,\" a,\"\"b\"\" \",c\"d\n").unwrap();
+        assert_eq!(header(&opts, &p).unwrap(), vec!["id", "a,\"b\"", "c\"d"]);
     }
 
     #[test]

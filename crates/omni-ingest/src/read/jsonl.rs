@@ -8,16 +8,18 @@ use arrow::array::StringArray;
 use rayon::prelude::*;
 use serde_json::Value;
 
-use super::{BadRow, RawTable, TextColumn, decode::decode_owned, read_bytes};
+use super::{BadRow, RawTable, TextColumn, read_text};
 use crate::error::Result;
 
-/// Byte ranges and 1-based line numbers of the non-blank lines.
+/// Byte ranges and 1-based line numbers of the non-blank lines. Lines end with LF, CRLF or
+/// a lone CR (old Mac files; JSON never holds a raw CR inside a string).
 fn line_spans(text: &[u8]) -> Vec<(u64, usize, usize)> {
     let mut out = Vec::new();
     let mut start = 0;
     let mut line = 1u64;
     for (i, &c) in text.iter().enumerate() {
-        if c == b'\n' {
+        let lone_cr = c == b'\r' && text.get(i + 1) != Some(&b'\n');
+        if c == b'\n' || lone_cr {
             push_line(&mut out, text, line, start, i);
             start = i + 1;
             line += 1;
@@ -72,7 +74,7 @@ fn parse_line(bytes: &[u8]) -> std::result::Result<Vec<(String, Option<String>)>
 
 /// Reads a JSON-lines file.
 pub fn read(path: &Path) -> Result<RawTable> {
-    let (text, _) = decode_owned(read_bytes(path)?);
+    let text = read_text(path)?;
     let spans = line_spans(&text);
     let parsed: Vec<_> = spans
         .par_iter()
@@ -173,5 +175,16 @@ mod tests {
         assert_eq!(bad, vec![4, 5]);
         assert!(t.bad_rows[0].reason.starts_with("invalid JSON"));
         assert_eq!(t.raw(2), "{\"id\": \"4\", \"push\": true}");
+    }
+
+    #[test]
+    fn lone_cr_ends_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("t.jsonl");
+        std::fs::write(&p, "{\"id\": 1}\r{\"id\": 2}\r\n\r{\"id\": 3}\r").unwrap();
+        let t = read(&p).unwrap();
+        assert_eq!(t.lines, vec![1, 2, 4]);
+        assert!(t.bad_rows.is_empty());
+        assert_eq!(t.column("id").unwrap().get(2), Some("3"));
     }
 }

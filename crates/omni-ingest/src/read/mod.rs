@@ -125,7 +125,13 @@ pub fn read_file(src: &SourceConfig, path: &Path) -> Result<RawTable> {
     match src.format {
         Format::Csv => csv::read(&src.csv, path),
         Format::Jsonl => jsonl::read(path),
-        Format::Parquet => parquet::read(path),
+        Format::Parquet => {
+            let wanted: Vec<String> = crate::mapping::mapped_columns(src)
+                .into_iter()
+                .map(|(_, column)| column)
+                .collect();
+            parquet::read(path, &wanted)
+        }
     }
 }
 
@@ -144,4 +150,39 @@ pub(crate) fn read_bytes(path: &Path) -> Result<Vec<u8>> {
         path: path.to_path_buf(),
         source,
     })
+}
+
+/// Reads a text file (CSV, JSON lines) as UTF-8 ([`decode::decode_owned`]). UTF-16 files
+/// (byte-order mark `FF FE` or `FE FF`) are refused: read as Latin-1 they would be NUL-riddled
+/// garbage with no usable column.
+pub(crate) fn read_text(path: &Path) -> Result<Vec<u8>> {
+    let bytes = read_bytes(path)?;
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return Err(Error::Unreadable {
+            path: path.to_path_buf(),
+            message: "the file is UTF-16 (it starts with a UTF-16 byte-order mark); \
+                      export it as UTF-8 (or Latin-1)"
+                .into(),
+        });
+    }
+    Ok(decode::decode_owned(bytes).0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utf16_text_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("t.csv");
+        for bom in [[0xFF, 0xFE], [0xFE, 0xFF]] {
+            std::fs::write(&p, [&bom[..], b"i\0d\0"].concat()).unwrap();
+            let e = read_text(&p).unwrap_err();
+            assert!(matches!(e, Error::Unreadable { .. }));
+            assert!(e.to_string().contains("t.csv") && e.to_string().contains("UTF-16"));
+        }
+        std::fs::write(&p, b"\xEF\xBB\xBFid\n").unwrap();
+        assert_eq!(read_text(&p).unwrap(), b"id\n");
+    }
 }

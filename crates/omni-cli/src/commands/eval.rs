@@ -1,0 +1,142 @@
+//! `omni eval`: a build's identity_map against ground truth.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use arrow::array::{Array, StringArray};
+use arrow::compute::cast;
+use arrow::datatypes::DataType;
+use clap::Args;
+use omni_datagen::eval::{Assignment, EvalReport, evaluate, read_truth};
+use omni_sql::Warehouse;
+
+use super::Failure;
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// Ground truth: a CSV file with columns source,record_id,person_id (as `omni datagen`
+    /// writes it).
+    #[arg(long, value_name = "FILE")]
+    pub truth: PathBuf,
+    /// Warehouse directory.
+    #[arg(
+        long,
+        value_name = "DIR",
+        env = "OMNI_WAREHOUSE",
+        default_value = "warehouse"
+    )]
+    pub warehouse: PathBuf,
+    /// Output format: table or json.
+    #[arg(long, short = 'f', default_value = "table", value_parser = ["table", "json"])]
+    pub format: String,
+    /// How many clusters and confusions to list.
+    #[arg(long, default_value_t = 10)]
+    pub top: usize,
+}
+
+fn strings(batch: &arrow::record_batch::RecordBatch, i: usize) -> Result<StringArray, Failure> {
+    let a = cast(batch.column(i), &DataType::Utf8)
+        .map_err(|e| Failure::internal(format!("identity_map: {e}")))?;
+    Ok(a.as_any()
+        .downcast_ref::<StringArray>()
+        .expect("cast to Utf8 gives a StringArray")
+        .clone())
+}
+
+pub async fn run(args: EvalArgs) -> Result<(), Failure> {
+    let truth = read_truth(&args.truth).map_err(Failure::user)?;
+    let wh = Warehouse::new(&args.warehouse);
+    let ctx = omni_sql::open_snapshot(&wh.current_dir()?).await?;
+    let (_, batches) = omni_sql::query(
+        &ctx,
+        "SELECT source, record_id, customer_id FROM identity_map",
+    )
+    .await?;
+    let mut predicted: Vec<Assignment> = Vec::new();
+    for b in &batches {
+        let (s, r, c) = (strings(b, 0)?, strings(b, 1)?, strings(b, 2)?);
+        for i in 0..b.num_rows() {
+            predicted.push((s.value(i).into(), r.value(i).into(), c.value(i).into()));
+        }
+    }
+    let report = evaluate(&predicted, &truth, args.top);
+    let mut out = std::io::stdout().lock();
+    let res = if args.format == "json" {
+        serde_json::to_writer_pretty(&mut out, &report)
+            .map_err(std::io::Error::other)
+            .and_then(|_| writeln!(out))
+    } else {
+        print_table(&mut out, &report)
+    };
+    res.map_err(|e| Failure::internal(format!("cannot write the report: {e}")))
+}
+
+fn print_table(out: &mut impl Write, r: &EvalReport) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "records {}   true persons {}   predicted customers {}",
+        r.records, r.true_persons, r.predicted_clusters
+    )?;
+    if r.only_in_prediction + r.only_in_truth > 0 {
+        writeln!(
+            out,
+            "not scored: {} records only in the warehouse, {} only in the truth",
+            r.only_in_prediction, r.only_in_truth
+        )?;
+    }
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{:<10} {:>10} {:>10} {:>10}",
+        "", "precision", "recall", "F1"
+    )?;
+    for (name, m) in [("pairwise", r.pairwise), ("B-cubed", r.bcubed)] {
+        writeln!(
+            out,
+            "{:<10} {:>10.4} {:>10.4} {:>10.4}",
+            name, m.precision, m.recall, m.f1
+        )?;
+    }
+    writeln!(
+        out,
+        "pairs: {} true, {} predicted, {} correct",
+        r.true_pairs, r.predicted_pairs, r.correct_pairs
+    )?;
+    writeln!(
+        out,
+        "persons resolved whole: {:.2}%",
+        100.0 * r.persons_resolved_whole
+    )?;
+    writeln!(out)?;
+    let sizes: Vec<String> = r
+        .cluster_sizes
+        .iter()
+        .map(|(s, n)| format!("{s}:{n}"))
+        .collect();
+    writeln!(out, "cluster sizes (size:count): {}", sizes.join(" "))?;
+    writeln!(out, "largest clusters:")?;
+    for m in &r.largest_clusters {
+        writeln!(
+            out,
+            "  {:<22} {:>6} records {:>4} persons",
+            m.cluster, m.records, m.persons
+        )?;
+    }
+    writeln!(out, "top merges (one customer, several persons):")?;
+    for m in &r.top_merges {
+        writeln!(
+            out,
+            "  {:<22} {:>6} records {:>4} persons",
+            m.cluster, m.records, m.persons
+        )?;
+    }
+    writeln!(out, "top splits (one person, several customers):")?;
+    for s in &r.top_splits {
+        writeln!(
+            out,
+            "  {:<22} {:>6} records {:>4} customers",
+            s.person, s.records, s.clusters
+        )?;
+    }
+    Ok(())
+}
