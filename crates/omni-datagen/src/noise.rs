@@ -69,8 +69,87 @@ fn capitalise(s: &str) -> String {
     }
 }
 
-/// `s` with accents dropped (probability `p_fold`), then upper case (`p_upper`) or lower
-/// case (`p_lower`).
+/// Keys next to each letter on a QWERTY keyboard, for substitution typos.
+fn neighbours(c: char) -> &'static str {
+    match c.to_ascii_lowercase() {
+        'a' => "qwsz",
+        'b' => "vghn",
+        'c' => "xdfv",
+        'd' => "serfcx",
+        'e' => "wsdr",
+        'f' => "drtgvc",
+        'g' => "ftyhbv",
+        'h' => "gyujnb",
+        'i' => "ujko",
+        'j' => "huikmn",
+        'k' => "jiolm",
+        'l' => "kop",
+        'm' => "njk",
+        'n' => "bhjm",
+        'o' => "iklp",
+        'p' => "ol",
+        'q' => "wa",
+        'r' => "edft",
+        's' => "awedxz",
+        't' => "rfgy",
+        'u' => "yhji",
+        'v' => "cfgb",
+        'w' => "qase",
+        'x' => "zsdc",
+        'y' => "tghu",
+        'z' => "asx",
+        _ => "",
+    }
+}
+
+/// With probability `p`, one keyboard slip in `s` — a neighbouring key, a dropped, doubled
+/// or swapped letter — as people make when typing a name at a till or a call centre. Only
+/// ASCII letters after the first character are touched, so initials and accents survive.
+pub fn typo(rng: &mut BlockRng, s: &str, p: f64) -> String {
+    if !chance(rng, p) {
+        return s.to_string();
+    }
+    let chars: Vec<char> = s.chars().collect();
+    let spots: Vec<usize> = (1..chars.len())
+        .filter(|&i| chars[i].is_ascii_alphabetic())
+        .collect();
+    if spots.is_empty() {
+        return s.to_string();
+    }
+    let i = spots[rng_index(rng, spots.len())];
+    let mut out = chars.clone();
+    match rng_index(rng, 4) {
+        0 => {
+            let keys: Vec<char> = neighbours(chars[i]).chars().collect();
+            if !keys.is_empty() {
+                let k = keys[rng_index(rng, keys.len())];
+                out[i] = if chars[i].is_ascii_uppercase() {
+                    k.to_ascii_uppercase()
+                } else {
+                    k
+                };
+            }
+        }
+        1 => {
+            out.remove(i);
+        }
+        2 => out.insert(i, chars[i]),
+        _ => {
+            if i + 1 < out.len() && out[i + 1].is_ascii_alphabetic() {
+                out.swap(i, i + 1);
+            } else {
+                out.swap(i - 1, i);
+            }
+        }
+    }
+    out.into_iter().collect()
+}
+
+/// The share of hand-typed names with a typo.
+pub const P_NAME_TYPO: f64 = 0.04;
+
+/// `s` with accents dropped (probability `p_fold`), a typo ([`P_NAME_TYPO`]), then upper case
+/// (`p_upper`) or lower case (`p_lower`).
 pub fn variant_name(
     rng: &mut BlockRng,
     s: &str,
@@ -83,6 +162,7 @@ pub fn variant_name(
     } else {
         s.to_string()
     };
+    let s = typo(rng, &s, P_NAME_TYPO);
     let r = unit(rng);
     if r < p_upper {
         s.to_uppercase()
@@ -189,6 +269,38 @@ mod tests {
                 assert!(!n.contains(',') && !n.contains('\n'));
             }
         }
+    }
+
+    #[test]
+    fn typos_change_one_letter_and_keep_the_initial() {
+        let mut rng = block_rng(1, 0, Stream::Web);
+        let mut changed = 0;
+        for _ in 0..200 {
+            let t = typo(&mut rng, "Fernandez", 1.0);
+            assert!(t.starts_with('F'), "{t}");
+            let d = strsim_like_distance("Fernandez", &t);
+            assert!((1..=2).contains(&d), "{t}");
+            changed += 1;
+        }
+        assert_eq!(changed, 200);
+        assert_eq!(typo(&mut rng, "Fernandez", 0.0), "Fernandez");
+        assert_eq!(typo(&mut rng, "Ñ", 1.0), "Ñ");
+    }
+
+    /// Edit distance with transpositions counted as 2, enough to bound a single slip.
+    fn strsim_like_distance(a: &str, b: &str) -> usize {
+        let a: Vec<char> = a.chars().collect();
+        let b: Vec<char> = b.chars().collect();
+        let mut prev: Vec<usize> = (0..=b.len()).collect();
+        for i in 1..=a.len() {
+            let mut cur = vec![i; b.len() + 1];
+            for j in 1..=b.len() {
+                let cost = usize::from(a[i - 1] != b[j - 1]);
+                cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            }
+            prev = cur;
+        }
+        prev[b.len()]
     }
 
     #[test]

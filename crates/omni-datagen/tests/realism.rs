@@ -48,7 +48,9 @@ fn timestamps_and_references_are_consistent() {
     let loyalty = read_csv(&dir.path().join("loyalty_members.csv"));
     for f in &loyalty[1..] {
         assert!(
-            f[3].is_empty() || chrono::NaiveDate::parse_from_str(&f[3], "%d/%m/%Y").is_ok(),
+            f[3].is_empty()
+                || chrono::NaiveDate::parse_from_str(&f[3], "%d/%m/%Y").is_ok()
+                || chrono::NaiveDate::parse_from_str(&f[3], "%Y-%m-%d").is_ok(),
             "{f:?}"
         );
         assert!(["sí", "si", "no"].contains(&f[9].as_str()));

@@ -3,7 +3,7 @@
 use super::{BadKind, Owner, Refer, Row};
 use crate::Ctx;
 use crate::contact::{PhoneChannel, phone_for};
-use crate::noise::maybe_nickname;
+use crate::noise::{P_NAME_TYPO, maybe_nickname, typo};
 use crate::person::{Block, Person, es_surname, new_person};
 use crate::rng::{BlockRng, Stream, block_rng, chance, pick_index, stochastic_round, unit};
 use crate::text::{fold, push_next};
@@ -23,6 +23,8 @@ fn caller_name(rng: &mut BlockRng, p: &Person) -> String {
         _ => p.s1.to_string(),
     };
     let first = maybe_nickname(rng, p.first, 0.03);
+    // Agents type the name while on the phone: typos are more frequent than elsewhere.
+    let last = typo(rng, &last, 2.0 * P_NAME_TYPO);
     let s = format!("{last}, {first}").to_uppercase();
     if chance(rng, 0.35) {
         fold(&s).into_owned()

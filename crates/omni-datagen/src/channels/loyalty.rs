@@ -47,7 +47,12 @@ fn render(rng: &mut BlockRng, p: &Person, card: u64, email: &str, owner: Owner) 
     if owner == Owner::Bad(BadKind::Birth) {
         b.push_str("1985-13-45");
     } else if !chance(rng, 0.04) {
-        push_dmy(&mut b, p.birth);
+        // Members who signed up online were stored in ISO form by the web form.
+        if chance(rng, 0.15) {
+            push_ymd(&mut b, p.birth);
+        } else {
+            push_dmy(&mut b, p.birth);
+        }
     }
     push_next(&mut b, email, ',');
     let r = unit(rng);
