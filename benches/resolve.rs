@@ -1,4 +1,5 @@
-//! Deterministic resolution (grouping by identifier + union-find) over synthetic records.
+//! Deterministic resolution (grouping by identifier + union-find + customer ids) over
+//! synthetic records, as a first build (no previous snapshot).
 //!
 //! Run: `cargo bench -p omni-benches --bench resolve`. Figures go to BENCHMARKS.md.
 
@@ -73,6 +74,8 @@ fn bench(c: &mut Criterion) {
                     black_box(std::slice::from_ref(batch)),
                     &IdentityConfig::default(),
                     &HashMap::new(),
+                    None,
+                    "bench",
                 )
                 .expect("resolves")
             })

@@ -892,3 +892,49 @@ fn generated_data_builds_with_its_pipeline_and_evaluates_against_truth() {
     assert!(r["pairwise"]["precision"].as_f64().unwrap() > 0.8, "{r}");
     assert!(r["pairwise"]["recall"].as_f64().unwrap() > 0.6, "{r}");
 }
+
+#[test]
+fn customer_ids_are_stable_across_rebuilds() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "orders.csv",
+        "order_id,customer_email,total\nW5,ana@x.es,10.00\nW7,bob@x.es,3.00\n",
+    );
+    let p = write(dir.path(), "p.toml", &mini_pipeline("", ""));
+    assert!(omni(&["build", p.to_str().unwrap()]).status.success());
+    let wh = dir.path().join("warehouse");
+    let id_of = |rid: &str| {
+        sql_json(
+            &wh,
+            &format!("SELECT customer_id FROM identity_map WHERE record_id = '{rid}'"),
+        )[0]["customer_id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let (ana, bob) = (id_of("W5"), id_of("W7"));
+    // A new order with a smaller id joins Ana; a third person appears.
+    write(
+        dir.path(),
+        "orders.csv",
+        "order_id,customer_email,total\nW1,ANA@x.es,1.00\nW5,ana@x.es,10.00\nW7,bob@x.es,3.00\nW9,cy@x.es,2.00\n",
+    );
+    let o = omni(&["build", p.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("customer ids: 2 kept, 1 new, 0 merged, 0 split, 0 retired"),
+        "{}",
+        stdout(&o)
+    );
+    assert_eq!(id_of("W1"), ana);
+    assert_eq!(id_of("W5"), ana);
+    assert_eq!(id_of("W7"), bob);
+    let events = sql_json(
+        &wh,
+        "SELECT h.event, count(*) AS n FROM customer_id_history h GROUP BY h.event ORDER BY h.event",
+    );
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0]["event"], "created");
+    assert_eq!(events[0]["n"], 3);
+}

@@ -23,6 +23,15 @@ pub fn customer_id_for(source: &str, record_id: &str) -> String {
     s
 }
 
+/// The `n`-th alternative id for a cluster whose [`customer_id_for`] is already taken (by a
+/// retired or merged customer): ids are never reissued.
+pub fn customer_id_salted(source: &str, record_id: &str, n: u32) -> String {
+    if n == 0 {
+        return customer_id_for(source, record_id);
+    }
+    customer_id_for(source, &format!("{record_id}\u{1f}{n}"))
+}
+
 /// Hex SHA-256 of some bytes (config hashes, checksums).
 pub fn sha256_hex(bytes: &[u8]) -> String {
     let d = Sha256::digest(bytes);

@@ -140,6 +140,21 @@ pub fn identity_map() -> SchemaRef {
     S.clone()
 }
 
+/// `customer_id_history`: one row per id event (`created`, `merged_into`, `split_from`,
+/// `retired`), carried from snapshot to snapshot.
+pub fn customer_id_history() -> SchemaRef {
+    static S: LazyLock<SchemaRef> = LazyLock::new(|| {
+        Arc::new(Schema::new(vec![
+            utf8(col::CUSTOMER_ID, false),
+            utf8("event", false),
+            utf8("other_customer_id", true),
+            utf8("run_id", false),
+            Field::new("records", DataType::UInt64, false),
+        ]))
+    });
+    S.clone()
+}
+
 /// `identity_edges`: every candidate link considered, kept or rejected, and why.
 pub fn identity_edges() -> SchemaRef {
     static S: LazyLock<SchemaRef> = LazyLock::new(|| {

@@ -5,6 +5,7 @@ pub const TRANSACTIONS: &str = "transactions";
 pub const REJECTS: &str = "rejects";
 pub const IDENTITY_EDGES: &str = "identity_edges";
 pub const IDENTITY_MAP: &str = "identity_map";
+pub const CUSTOMER_ID_HISTORY: &str = "customer_id_history";
 pub const PROFILES: &str = "profiles";
 pub const RFM: &str = "rfm";
 pub const SEGMENT_MEMBERSHIP: &str = "segment_membership";
@@ -17,6 +18,7 @@ pub const ALL: &[&str] = &[
     REJECTS,
     IDENTITY_EDGES,
     IDENTITY_MAP,
+    CUSTOMER_ID_HISTORY,
     PROFILES,
     RFM,
     SEGMENT_MEMBERSHIP,

@@ -225,8 +225,37 @@ async fn build_into(
 
     // Resolve.
     let blocked = normalized_blocked(p);
-    let res = omni_resolve::resolve(&records, &spec.identity, &blocked)?;
+    // Ids carry over from the published snapshot (a missing table: a first build, or a
+    // snapshot from before customer_id_history existed).
+    let read_prev = |t: &str| -> Result<Vec<RecordBatch>> {
+        match previous {
+            Some(prev) => {
+                let f = wh.snapshot_dir(prev).join(format!("{t}.parquet"));
+                if f.is_file() {
+                    parquet_io::read(&f)
+                } else {
+                    Ok(Vec::new())
+                }
+            }
+            None => Ok(Vec::new()),
+        }
+    };
+    let prev_map = read_prev(table::IDENTITY_MAP)?;
+    let prev_hist = read_prev(table::CUSTOMER_ID_HISTORY)?;
+    let prev_ids = previous.map(|_| omni_resolve::PreviousIds {
+        identity_map: &prev_map,
+        history: &prev_hist,
+    });
+    let res = omni_resolve::resolve(&records, &spec.identity, &blocked, prev_ids, run_id)?;
     drop(records);
+    tables.insert(
+        table::CUSTOMER_ID_HISTORY.into(),
+        parquet_io::write(
+            &file(table::CUSTOMER_ID_HISTORY),
+            &schema::customer_id_history(),
+            std::slice::from_ref(&res.history),
+        )?,
+    );
     tables.insert(
         table::IDENTITY_MAP.into(),
         parquet_io::write(

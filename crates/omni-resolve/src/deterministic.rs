@@ -9,13 +9,13 @@ use arrow::compute::{cast, concat_batches};
 use arrow::datatypes::DataType;
 use arrow::record_batch::RecordBatch;
 use omni_core::fields::CanonicalField;
-use omni_core::ids::customer_id_for;
 use omni_core::schema::{self, col};
 use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::config::IdentityConfig;
 use crate::error::{Error, Result};
+use crate::stable_ids::{self, IdStats, PreviousIds};
 use crate::union_find::UnionFind;
 
 /// What resolution produced.
@@ -25,6 +25,8 @@ pub struct Resolution {
     pub identity_map: RecordBatch,
     /// `identity_edges`: every candidate link, kept or rejected.
     pub identity_edges: RecordBatch,
+    /// `customer_id_history`: the previous snapshot's events and this run's.
+    pub history: RecordBatch,
     pub stats: ResolveStats,
 }
 
@@ -42,6 +44,8 @@ pub struct ResolveStats {
     pub largest_cluster: u64,
     /// Number of clusters of each size (size → count).
     pub cluster_sizes: BTreeMap<u64, u64>,
+    /// Customer ids kept, created, merged, split and retired by this run.
+    pub ids: IdStats,
 }
 
 /// The column of `source_records` a rule compares.
@@ -84,13 +88,17 @@ struct Edges {
     reason: StringBuilder,
 }
 
-/// Resolves records by deterministic identifiers. `blocked` holds normalised values per rule.
-/// The result depends only on the set of records, not on their order.
+/// Resolves records by deterministic identifiers. `blocked` holds normalised values per rule;
+/// `previous` is the last published snapshot's identity, whose ids carry over
+/// ([`stable_ids`](crate::stable_ids)). The result depends only on the set of records (and
+/// the previous snapshot), not on their order.
 #[tracing::instrument(skip_all)]
 pub fn resolve(
     batches: &[RecordBatch],
     cfg: &IdentityConfig,
     blocked: &HashMap<String, HashSet<String>>,
+    previous: Option<PreviousIds<'_>>,
+    run_id: &str,
 ) -> Result<Resolution> {
     let records = concat_batches(&schema::source_records(), batches)?;
     let sources = text_column(&records, col::SOURCE)?;
@@ -208,16 +216,15 @@ pub fn resolve(
     for &s in size.values() {
         *stats.cluster_sizes.entry(s).or_default() += 1;
     }
-    let mut cid_of: HashMap<usize, String> = HashMap::with_capacity(size.len());
+    let keys: Vec<(&str, &str)> = (0..n).map(key).collect();
+    let assigned = stable_ids::assign(&keys, &comp, previous, run_id)?;
+    stats.ids = assigned.stats.clone();
     let mut ms = StringBuilder::new();
     let mut mr = StringBuilder::new();
     let mut mc = StringBuilder::new();
     for (p, &c) in comp.iter().enumerate() {
-        let cid = cid_of.entry(c).or_insert_with(|| {
-            let (s, r) = key(c);
-            customer_id_for(s, r)
-        });
-        let (s, r) = key(p);
+        let cid = &assigned.ids[&c];
+        let (s, r) = keys[p];
         ms.append_value(s);
         mr.append_value(r);
         mc.append_value(cid.as_str());
@@ -244,6 +251,7 @@ pub fn resolve(
     Ok(Resolution {
         identity_map,
         identity_edges,
+        history: assigned.history,
         stats,
     })
 }
@@ -323,7 +331,14 @@ mod tests {
             "email".to_string(),
             HashSet::from(["test@test.com".to_string()]),
         )]);
-        let r = resolve(&[records(&sample())], &IdentityConfig::default(), &blocked).unwrap();
+        let r = resolve(
+            &[records(&sample())],
+            &IdentityConfig::default(),
+            &blocked,
+            None,
+            "r1",
+        )
+        .unwrap();
         let m = map_of(&r);
         let c = |s: &str, i: &str| m[&(s.to_string(), i.to_string())].clone();
         // Ana: web order by email, loyalty member by email+card, ticket by card.
@@ -353,7 +368,7 @@ mod tests {
             max_records_per_value: 2,
             ..Default::default()
         };
-        let r = resolve(&[records(&rows)], &cfg, &HashMap::new()).unwrap();
+        let r = resolve(&[records(&rows)], &cfg, &HashMap::new(), None, "r1").unwrap();
         assert_eq!(r.stats.customers, 3);
         assert_eq!(r.stats.generic_values.get("phone"), Some(&1));
         assert_eq!(r.identity_edges.num_rows(), 2);
@@ -366,6 +381,8 @@ mod tests {
             &[records(&rows)],
             &IdentityConfig::default(),
             &HashMap::new(),
+            None,
+            "r1",
         )
         .unwrap();
         let mut rev = rows.clone();
@@ -375,11 +392,124 @@ mod tests {
             &[records(x), records(y)],
             &IdentityConfig::default(),
             &HashMap::new(),
+            None,
+            "r1",
         )
         .unwrap();
         assert_eq!(map_of(&a), map_of(&b));
         assert_eq!(a.identity_map, b.identity_map);
         assert_eq!(a.identity_edges, b.identity_edges);
+    }
+
+    /// Resolves `rows` as run `run` after `prev` (a previous resolution).
+    fn rerun(rows: &[Row], prev: Option<&Resolution>, run: &str) -> Resolution {
+        let map = prev
+            .map(|p| vec![p.identity_map.clone()])
+            .unwrap_or_default();
+        let hist = prev.map(|p| vec![p.history.clone()]).unwrap_or_default();
+        let previous = prev.map(|_| PreviousIds {
+            identity_map: &map,
+            history: &hist,
+        });
+        resolve(
+            &[records(rows)],
+            &IdentityConfig::default(),
+            &HashMap::new(),
+            previous,
+            run,
+        )
+        .unwrap()
+    }
+
+    fn events(r: &Resolution, run: &str) -> Vec<(String, String, Option<String>)> {
+        let h = &r.history;
+        let (id, ev, other, rid) = (
+            text_column(h, "customer_id").unwrap(),
+            text_column(h, "event").unwrap(),
+            text_column(h, "other_customer_id").unwrap(),
+            text_column(h, "run_id").unwrap(),
+        );
+        (0..h.num_rows())
+            .filter(|&i| rid.value(i) == run)
+            .map(|i| {
+                (
+                    id.value(i).to_string(),
+                    ev.value(i).to_string(),
+                    other.is_valid(i).then(|| other.value(i).to_string()),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn ids_survive_a_new_record_with_a_smaller_key() {
+        let r1 = rerun(&[("web", "W5", &[("email_match", "a@x.es")])], None, "r1");
+        let before = map_of(&r1)[&("web".to_string(), "W5".to_string())].clone();
+        assert_eq!(
+            events(&r1, "r1"),
+            vec![(before.clone(), "created".into(), None)]
+        );
+        // W1 sorts before W5 and joins the cluster: the id does not move.
+        let r2 = rerun(
+            &[
+                ("web", "W1", &[("email_match", "a@x.es")]),
+                ("web", "W5", &[("email_match", "a@x.es")]),
+            ],
+            Some(&r1),
+            "r2",
+        );
+        let m = map_of(&r2);
+        assert_eq!(m[&("web".to_string(), "W1".to_string())], before);
+        assert!(events(&r2, "r2").is_empty());
+        assert_eq!(r2.stats.ids.kept, 1);
+        // The history carries the first run's events.
+        assert_eq!(events(&r2, "r1").len(), 1);
+    }
+
+    #[test]
+    fn merges_keep_the_oldest_id_and_splits_keep_the_largest_part() {
+        // Run 1: two customers, A (older) and B.
+        let a: Row = ("web", "W2", &[("email_match", "a@x.es")]);
+        let r1 = rerun(&[a], None, "r1");
+        let b: Row = ("pos", "T1", &[("loyalty_card", "2400")]);
+        let r2 = rerun(&[a, b], Some(&r1), "r2");
+        let m2 = map_of(&r2);
+        let (ida, idb) = (
+            m2[&("web".into(), "W2".into())].clone(),
+            m2[&("pos".into(), "T1".into())].clone(),
+        );
+        assert_ne!(ida, idb);
+        // Run 3: a loyalty record with both the email and the card merges them: A survives
+        // although B's first record sorts first.
+        let bridge: Row = (
+            "loyalty",
+            "L1",
+            &[("email_match", "a@x.es"), ("loyalty_card", "2400")],
+        );
+        let r3 = rerun(&[a, b, bridge], Some(&r2), "r3");
+        let m3 = map_of(&r3);
+        assert!(m3.values().all(|c| *c == ida), "{m3:?}");
+        assert_eq!(
+            events(&r3, "r3"),
+            vec![(idb.clone(), "merged_into".into(), Some(ida.clone()))]
+        );
+        // Run 4: the bridge is gone and a second web order joins A: A keeps its id (its part is
+        // larger); B's ticket gets a new id, split from A (B's old id is never reissued).
+        let a2: Row = ("web", "W3", &[("email_match", "a@x.es")]);
+        let r4 = rerun(&[a, a2, b], Some(&r3), "r4");
+        let m4 = map_of(&r4);
+        assert_eq!(m4[&("web".into(), "W2".into())], ida);
+        let t1 = m4[&("pos".into(), "T1".into())].clone();
+        assert_ne!(t1, ida);
+        assert_ne!(t1, idb);
+        assert_eq!(
+            events(&r4, "r4"),
+            vec![(t1, "split_from".into(), Some(ida.clone()))]
+        );
+        // Run 5: every record of A disappears: A is retired.
+        let r5 = rerun(&[b], Some(&r4), "r5");
+        assert_eq!(events(&r5, "r5"), vec![(ida, "retired".into(), None)]);
+        assert_eq!(r5.stats.ids.retired, 1);
     }
 
     #[test]

@@ -153,6 +153,12 @@ fn print_summary(out: &mut impl Write, r: &BuildReport) -> std::io::Result<()> {
             refused.join(", ")
         )?;
     }
+    let ids = &r.identity.ids;
+    writeln!(
+        out,
+        "  customer ids: {} kept, {} new, {} merged, {} split, {} retired",
+        ids.kept, ids.created, ids.merged, ids.split, ids.retired
+    )?;
     writeln!(
         out,
         "profiles: {}   rfm: {}   segments: {}",
