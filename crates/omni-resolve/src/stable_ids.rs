@@ -113,19 +113,22 @@ pub fn assign(
         }
     }
 
-    // Overlaps between new clusters and previous ids.
-    let mut size: BTreeMap<usize, u64> = BTreeMap::new();
+    // Cluster sizes (labels are positions, so a vector indexes them) and overlaps between
+    // new clusters and previous ids.
+    let mut size: Vec<u64> = vec![0; labels.len()];
     let mut overlap: HashMap<(usize, &str), u64> = HashMap::new();
     for (p, &c) in labels.iter().enumerate() {
-        *size.entry(c).or_default() += 1;
-        if let Some(&old) = prev_of.get(&keys[p]) {
+        size[c] += 1;
+        if !prev_of.is_empty()
+            && let Some(&old) = prev_of.get(&keys[p])
+        {
             *overlap.entry((c, old)).or_default() += 1;
         }
     }
     // Each previous id's heir: the cluster holding most of its records; on a tie the larger
     // cluster, then the one with the smaller first record.
     let mut heir: HashMap<&str, (u64, usize)> = HashMap::new();
-    let rank = |n: u64, c: usize| (n, size[&c], std::cmp::Reverse(c));
+    let rank = |n: u64, c: usize| (n, size[c], std::cmp::Reverse(c));
     for (&(c, old), &n) in &overlap {
         let e = heir.entry(old).or_insert((n, c));
         if rank(n, c) > rank(e.0, e.1) {
@@ -153,9 +156,10 @@ pub fn assign(
         records: UInt64Builder::new(),
     };
     let mut stats = IdStats::default();
-    let mut issued: HashSet<String> = HashSet::new();
-    let mut ids: HashMap<usize, String> = HashMap::with_capacity(size.len());
-    for (&c, &n) in &size {
+    let clusters = size.iter().filter(|&&n| n > 0).count();
+    let mut issued: HashSet<String> = HashSet::with_capacity(clusters);
+    let mut ids: HashMap<usize, String> = HashMap::with_capacity(clusters);
+    for (c, &n) in size.iter().enumerate().filter(|(_, n)| **n > 0) {
         let id = match inherits.get_mut(&c) {
             Some(olds) => {
                 olds.sort_by(|a, b| {
