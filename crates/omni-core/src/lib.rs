@@ -20,6 +20,7 @@ pub mod fields;
 pub mod ids;
 pub mod schema;
 pub mod table;
+pub mod text;
 
 /// How an error should be reported: a user error (bad input, bad config; exit code 1) or an
 /// internal one (a bug or an environment failure; exit code 2).

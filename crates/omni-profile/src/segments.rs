@@ -3,8 +3,7 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, StringArray, StringBuilder};
-use arrow::compute::cast;
+use arrow::array::{Array, ArrayRef, StringBuilder};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use arrow::record_batch::RecordBatch;
 use datafusion::prelude::SessionContext;
@@ -65,11 +64,7 @@ pub async fn materialize(
             .map_err(|e| err(format!("the query fails: {e}")))?;
         let mut ids = BTreeSet::new();
         for b in &batches {
-            let a = cast(b.column(0), &DataType::Utf8).map_err(|e| err(e.to_string()))?;
-            let a = a
-                .as_any()
-                .downcast_ref::<StringArray>()
-                .expect("cast to Utf8 gives a StringArray");
+            let a = omni_core::text::as_utf8(b.column(0)).map_err(|e| err(e.to_string()))?;
             for i in 0..a.len() {
                 if a.is_valid(i) {
                     ids.insert(a.value(i).to_string());

@@ -5,8 +5,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, Float64Builder, StringArray, StringBuilder};
-use arrow::compute::{cast, concat_batches};
-use arrow::datatypes::DataType;
+use arrow::compute::concat_batches;
 use arrow::record_batch::RecordBatch;
 use omni_core::fields::CanonicalField;
 use omni_core::schema::{self, col};
@@ -69,11 +68,7 @@ fn text_column(batch: &RecordBatch, name: &str) -> Result<StringArray> {
     let a = batch
         .column_by_name(name)
         .ok_or_else(|| Error::MissingColumn(name.to_string()))?;
-    let a = cast(a, &DataType::Utf8)?;
-    Ok(a.as_any()
-        .downcast_ref::<StringArray>()
-        .expect("cast to Utf8 gives a StringArray")
-        .clone())
+    Ok(omni_core::text::as_utf8(a)?)
 }
 
 struct Edges {
@@ -260,6 +255,7 @@ pub fn resolve(
 mod tests {
     use super::*;
     use arrow::array::new_null_array;
+    use arrow::datatypes::DataType;
 
     type Row<'a> = (&'a str, &'a str, &'a [(&'a str, &'a str)]);
 

@@ -12,9 +12,8 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, StringArray, StringBuilder, UInt64Builder};
-use arrow::compute::{cast, concat_batches};
-use arrow::datatypes::DataType;
+use arrow::array::{ArrayRef, StringArray, StringBuilder, UInt64Builder};
+use arrow::compute::concat_batches;
 use arrow::record_batch::RecordBatch;
 use omni_core::ids::customer_id_salted;
 use omni_core::schema;
@@ -52,11 +51,7 @@ fn strings(batch: &RecordBatch, name: &str) -> Result<StringArray> {
     let a = batch
         .column_by_name(name)
         .ok_or_else(|| crate::error::Error::MissingColumn(format!("{name} (previous snapshot)")))?;
-    let a = cast(a, &DataType::Utf8)?;
-    Ok(a.as_any()
-        .downcast_ref::<StringArray>()
-        .expect("cast to Utf8 gives a StringArray")
-        .clone())
+    Ok(omni_core::text::as_utf8(a)?)
 }
 
 struct Events {

@@ -3,14 +3,12 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use arrow::array::{Array, StringArray};
-use arrow::compute::cast;
-use arrow::datatypes::DataType;
+use arrow::array::StringArray;
 use clap::Args;
 use omni_datagen::eval::{Assignment, EvalReport, evaluate, read_truth};
 use omni_sql::Warehouse;
 
-use super::Failure;
+use super::{Failure, WarehouseArg};
 
 #[derive(Debug, Args)]
 pub struct EvalArgs {
@@ -18,14 +16,8 @@ pub struct EvalArgs {
     /// writes it).
     #[arg(long, value_name = "FILE")]
     pub truth: PathBuf,
-    /// Warehouse directory.
-    #[arg(
-        long,
-        value_name = "DIR",
-        env = "OMNI_WAREHOUSE",
-        default_value = "warehouse"
-    )]
-    pub warehouse: PathBuf,
+    #[command(flatten)]
+    pub wh: WarehouseArg,
     /// Output format: table or json.
     #[arg(long, short = 'f', default_value = "table", value_parser = ["table", "json"])]
     pub format: String,
@@ -35,17 +27,13 @@ pub struct EvalArgs {
 }
 
 fn strings(batch: &arrow::record_batch::RecordBatch, i: usize) -> Result<StringArray, Failure> {
-    let a = cast(batch.column(i), &DataType::Utf8)
-        .map_err(|e| Failure::internal(format!("identity_map: {e}")))?;
-    Ok(a.as_any()
-        .downcast_ref::<StringArray>()
-        .expect("cast to Utf8 gives a StringArray")
-        .clone())
+    omni_core::text::as_utf8(batch.column(i))
+        .map_err(|e| Failure::internal(format!("identity_map: {e}")))
 }
 
 pub async fn run(args: EvalArgs) -> Result<(), Failure> {
     let truth = read_truth(&args.truth).map_err(Failure::user)?;
-    let wh = Warehouse::new(&args.warehouse);
+    let wh = Warehouse::new(&args.wh.warehouse);
     let ctx = omni_sql::open_snapshot(&wh.current_dir()?).await?;
     let (_, batches) = omni_sql::query(
         &ctx,

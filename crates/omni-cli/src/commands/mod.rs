@@ -6,7 +6,23 @@ pub mod eval;
 pub mod runs;
 pub mod sql;
 
+use std::path::PathBuf;
+
+use clap::Args;
 use omni_core::{Classify, ErrorKind};
+
+/// `--warehouse DIR`, shared by the commands that read a warehouse.
+#[derive(Debug, Args)]
+pub struct WarehouseArg {
+    /// Warehouse directory.
+    #[arg(
+        long,
+        value_name = "DIR",
+        env = "OMNI_WAREHOUSE",
+        default_value = "warehouse"
+    )]
+    pub warehouse: PathBuf,
+}
 
 /// A failed command: what to print and the exit code.
 #[derive(Debug)]

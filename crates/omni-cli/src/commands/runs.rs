@@ -1,22 +1,15 @@
 //! `omni runs` and `omni rollback`.
 
 use std::io::Write;
-use std::path::PathBuf;
 
 use clap::Args;
 
-use super::Failure;
+use super::{Failure, WarehouseArg};
 
 #[derive(Debug, Args)]
 pub struct RunsArgs {
-    /// Warehouse directory.
-    #[arg(
-        long,
-        value_name = "DIR",
-        env = "OMNI_WAREHOUSE",
-        default_value = "warehouse"
-    )]
-    pub warehouse: PathBuf,
+    #[command(flatten)]
+    pub wh: WarehouseArg,
     /// Output format: table or json.
     #[arg(long, short = 'f', default_value = "table", value_parser = ["table", "json"])]
     pub format: String,
@@ -26,22 +19,16 @@ pub struct RunsArgs {
 pub struct RollbackArgs {
     /// The run id of the snapshot to publish (default: the one before the published one).
     pub run: Option<String>,
-    /// Warehouse directory.
-    #[arg(
-        long,
-        value_name = "DIR",
-        env = "OMNI_WAREHOUSE",
-        default_value = "warehouse"
-    )]
-    pub warehouse: PathBuf,
+    #[command(flatten)]
+    pub wh: WarehouseArg,
 }
 
 pub fn runs(args: RunsArgs) -> Result<(), Failure> {
-    let list = omni_pipeline::snapshots::list(&args.warehouse)?;
+    let list = omni_pipeline::snapshots::list(&args.wh.warehouse)?;
     if list.is_empty() {
         return Err(Failure::user(format!(
             "{} has no snapshot: run `omni build PIPELINE` first",
-            args.warehouse.display()
+            args.wh.warehouse.display()
         )));
     }
     let mut out = std::io::stdout().lock();
@@ -77,7 +64,10 @@ pub fn runs(args: RunsArgs) -> Result<(), Failure> {
 }
 
 pub fn rollback(args: RollbackArgs) -> Result<(), Failure> {
-    let run = omni_pipeline::snapshots::rollback(&args.warehouse, args.run.as_deref())?;
-    println!("published snapshot {run} of {}", args.warehouse.display());
+    let run = omni_pipeline::snapshots::rollback(&args.wh.warehouse, args.run.as_deref())?;
+    println!(
+        "published snapshot {run} of {}",
+        args.wh.warehouse.display()
+    );
     Ok(())
 }

@@ -9,7 +9,7 @@ use omni_sql::Warehouse;
 use omni_sql::output::{Format, write_results};
 use omni_sql::repl::{HELP, Input, StatementBuffer, describe_table, list_tables};
 
-use super::Failure;
+use super::{Failure, WarehouseArg};
 
 #[derive(Debug, Args)]
 pub struct SqlArgs {
@@ -17,14 +17,8 @@ pub struct SqlArgs {
     /// (a script, `;`-separated), or an interactive shell starts when standard input is a
     /// terminal (`\?` for help).
     pub query: Option<String>,
-    #[arg(
-        long,
-        value_name = "DIR",
-        env = "OMNI_WAREHOUSE",
-        default_value = "warehouse"
-    )]
-    /// Warehouse directory.
-    pub warehouse: PathBuf,
+    #[command(flatten)]
+    pub wh: WarehouseArg,
     /// Output format: table, csv, json (an array of objects) or parquet.
     #[arg(long, short = 'f', default_value = "table", value_parser = parse_format)]
     pub format: Format,
@@ -43,7 +37,7 @@ pub async fn run(args: SqlArgs) -> Result<(), Failure> {
             "parquet output is binary: write it to a file with -o FILE (or redirect standard output)",
         ));
     }
-    let wh = Warehouse::new(&args.warehouse);
+    let wh = Warehouse::new(&args.wh.warehouse);
     let ctx = omni_sql::open_snapshot(&wh.current_dir()?).await?;
     match &args.query {
         Some(q) => {
