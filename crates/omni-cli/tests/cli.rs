@@ -938,3 +938,28 @@ fn customer_ids_are_stable_across_rebuilds() {
     assert_eq!(events[0]["event"], "created");
     assert_eq!(events[0]["n"], 3);
 }
+
+#[test]
+fn sql_functions_use_the_pipeline_normalisers_and_region() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "orders.csv", MINI_CSV);
+    let text = mini_pipeline("", "").replace(
+        "name = \"mini\"",
+        "name = \"mini\"\ndefault_region = \"GB\"",
+    );
+    let p = write(dir.path(), "p.toml", &text);
+    let o = omni(&["build", p.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let wh = dir.path().join("warehouse");
+    let rows = sql_json(
+        &wh,
+        "SELECT normalize_phone('07911 123456') AS p, email_match_key(email) AS k, \
+         sha256_hex(email) AS h FROM source_records WHERE record_id = 'W2'",
+    );
+    assert_eq!(
+        rows[0]["p"], "+447911123456",
+        "the snapshot's region (GB) applies"
+    );
+    assert_eq!(rows[0]["k"], "ana@x.es");
+    assert_eq!(rows[0]["h"].as_str().unwrap().len(), 64);
+}

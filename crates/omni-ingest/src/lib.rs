@@ -7,7 +7,7 @@
 //!
 //! Entry point: [`ingest_source`] for one `[[source]]` of a pipeline file
 //! ([`config::SourceConfig`]). Reading is in [`read`] (polars for CSV and Parquet, crossing to
-//! arrow-rs zero-copy), typed parsing in [`parse`], normalisers in [`normalize`], the mapping
+//! arrow-rs zero-copy), typed parsing in [`parse`], normalisers in [`normalize`] (the `omni-normalize` crate), the mapping
 //! to canonical fields in [`mapping`].
 //!
 //! ```no_run
@@ -30,7 +30,6 @@
 pub mod config;
 pub mod error;
 pub mod mapping;
-pub mod normalize;
 pub mod parse;
 pub mod read;
 
@@ -40,6 +39,8 @@ use rayon::prelude::*;
 
 pub use error::{Error, Result};
 pub use mapping::{MapOptions, Mapped, SourceStats};
+/// The normalisers, shared with `omni-sql` (see `omni-normalize`).
+pub use omni_normalize as normalize;
 
 use config::SourceConfig;
 

@@ -43,6 +43,8 @@ pub struct BuildReport {
     pub started_at: String,
     pub finished_at: String,
     pub config_hash: String,
+    /// Region of phone numbers without a country code (used by `normalize_phone` in SQL).
+    pub default_region: String,
     pub as_of: String,
     pub sources: Vec<SourceStats>,
     pub identity: ResolveStats,
@@ -279,6 +281,7 @@ async fn build_into(
     // Profiles and RFM, in SQL over what was just written.
     let ctx = omni_sql::new_context();
     omni_sql::register_dir(&ctx, staging).await?;
+    omni_sql::udf::register(&ctx, &spec.pipeline.default_region);
     let profiles = omni_profile::golden::profiles(&ctx).await?;
     tables.insert(
         table::PROFILES.into(),
@@ -362,6 +365,7 @@ async fn build_into(
         started_at: started.to_rfc3339(),
         finished_at: finished.to_rfc3339(),
         config_hash: p.config_hash.clone(),
+        default_region: spec.pipeline.default_region.clone(),
         as_of: as_of.format("%Y-%m-%d").to_string(),
         sources,
         identity,

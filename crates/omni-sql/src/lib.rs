@@ -17,6 +17,7 @@ pub mod error;
 pub mod output;
 pub mod repl;
 pub mod session;
+pub mod udf;
 pub mod warehouse;
 
 pub use datafusion::prelude::SessionContext;

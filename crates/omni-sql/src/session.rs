@@ -8,11 +8,22 @@ use datafusion::prelude::{ParquetReadOptions, SessionConfig, SessionContext};
 
 use crate::error::{Error, Result};
 
-/// A session with every `<table>.parquet` of `dir` registered under its table name.
+/// A session with every `<table>.parquet` of `dir` registered under its table name, and
+/// omnicanal's SQL functions ([`crate::udf`]) set to the region the snapshot was built with.
 pub async fn open_snapshot(dir: &Path) -> Result<SessionContext> {
     let ctx = new_context();
     register_dir(&ctx, dir).await?;
+    crate::udf::register(&ctx, &snapshot_region(dir));
     Ok(ctx)
+}
+
+/// The `default_region` recorded in a snapshot's manifest (`ES` for snapshots without one).
+fn snapshot_region(dir: &Path) -> String {
+    std::fs::read_to_string(dir.join(crate::warehouse::MANIFEST))
+        .ok()
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        .and_then(|m| m["default_region"].as_str().map(str::to_string))
+        .unwrap_or_else(|| "ES".to_string())
 }
 
 /// A session configured the way omnicanal runs queries (deterministic, 2 partitions max
