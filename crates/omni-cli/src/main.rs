@@ -46,7 +46,7 @@ enum Command {
     /// Run a SQL query over the published warehouse snapshot.
     ///
     /// Tables: source_records, transactions, rejects, identity_edges, identity_map,
-    /// customer_id_history, profiles, rfm, segment_membership, runs.
+    /// customer_id_history, profiles, customer_events, rfm, segment_membership, runs.
     Sql(commands::sql::SqlArgs),
 }
 

@@ -7,6 +7,7 @@ pub const IDENTITY_EDGES: &str = "identity_edges";
 pub const IDENTITY_MAP: &str = "identity_map";
 pub const CUSTOMER_ID_HISTORY: &str = "customer_id_history";
 pub const PROFILES: &str = "profiles";
+pub const CUSTOMER_EVENTS: &str = "customer_events";
 pub const RFM: &str = "rfm";
 pub const SEGMENT_MEMBERSHIP: &str = "segment_membership";
 pub const RUNS: &str = "runs";
@@ -20,6 +21,7 @@ pub const ALL: &[&str] = &[
     IDENTITY_MAP,
     CUSTOMER_ID_HISTORY,
     PROFILES,
+    CUSTOMER_EVENTS,
     RFM,
     SEGMENT_MEMBERSHIP,
     RUNS,

@@ -282,12 +282,6 @@ async fn build_into(
     let ctx = omni_sql::new_context();
     omni_sql::register_dir(&ctx, staging).await?;
     omni_sql::udf::register(&ctx, &spec.pipeline.default_region);
-    let profiles = omni_profile::golden::profiles(&ctx).await?;
-    tables.insert(
-        table::PROFILES.into(),
-        write_frame(profiles, &file(table::PROFILES)).await?,
-    );
-    timer.lap("profiles");
     let as_of = spec
         .rfm
         .as_of_date(started.date_naive())
@@ -295,6 +289,17 @@ async fn build_into(
             file: p.file.clone(),
             problems: vec![m],
         })?;
+    let profiles = omni_profile::golden::profiles(&ctx, as_of).await?;
+    tables.insert(
+        table::PROFILES.into(),
+        write_frame(profiles, &file(table::PROFILES)).await?,
+    );
+    let events = omni_profile::timeline::events(&ctx).await?;
+    tables.insert(
+        table::CUSTOMER_EVENTS.into(),
+        write_frame(events, &file(table::CUSTOMER_EVENTS)).await?,
+    );
+    timer.lap("profiles");
     let rfm = omni_profile::rfm::rfm(&ctx, as_of, &spec.rfm.rules()).await?;
     tables.insert(
         table::RFM.into(),

@@ -1,11 +1,19 @@
 //! Golden profiles: one row per customer, the most recent non-empty value of each attribute
-//! (ties broken by source and record id, so reruns agree), every distinct contact point, the
-//! latest consent statement per purpose, and purchase traits.
+//! (ties broken by source and record id, so reruns agree), every distinct contact point,
+//! consent per purpose, and traits.
+//!
+//! Consent: the latest explicit statement wins, with its source and time
+//! (`consent_email_source`, `consent_email_at`); statements made at the same latest time that
+//! disagree resolve to no consent (`false`).
 
+use chrono::NaiveDate;
 use datafusion::dataframe::DataFrame;
 use datafusion::prelude::SessionContext;
 
 use crate::error::{Result, df};
+
+/// Consent purposes, as `source_records` columns `consent_<purpose>`.
+pub const CONSENT_PURPOSES: &[&str] = &["email", "sms", "whatsapp", "push"];
 
 fn latest(col: &str) -> String {
     format!(
@@ -18,8 +26,28 @@ fn distinct_list(col: &str, alias: &str) -> String {
     format!("array_sort(array_agg(DISTINCT r.{col}) FILTER (WHERE r.{col} IS NOT NULL)) AS {alias}")
 }
 
-/// The profiles query; expects `source_records`, `identity_map` and `transactions`.
-pub fn profiles_sql() -> String {
+/// One CTE per purpose: the statements at the latest time, AND-ed (a conflict is no consent).
+fn consent_cte(purpose: &str) -> String {
+    let c = format!("consent_{purpose}");
+    format!(
+        "c_{purpose} AS (
+  SELECT customer_id, bool_and({c}) AS {c},
+    array_to_string(array_sort(array_agg(DISTINCT source)), ',') AS {c}_source,
+    max(event_ts) AS {c}_at
+  FROM (
+    SELECT r.customer_id, r.{c}, r.source, r.event_ts,
+      rank() OVER (PARTITION BY r.customer_id ORDER BY r.event_ts DESC NULLS LAST) AS rk
+    FROM r WHERE r.{c} IS NOT NULL
+  ) x
+  WHERE rk = 1
+  GROUP BY customer_id
+)"
+    )
+}
+
+/// The profiles query as of a date; expects `source_records`, `identity_map` and
+/// `transactions`.
+pub fn profiles_sql(as_of: NaiveDate) -> String {
     let latest_cols = [
         "first_name",
         "last_name",
@@ -31,10 +59,6 @@ pub fn profiles_sql() -> String {
         "postcode",
         "city",
         "country",
-        "consent_email",
-        "consent_sms",
-        "consent_whatsapp",
-        "consent_push",
     ]
     .map(latest)
     .join(",\n  ");
@@ -48,6 +72,19 @@ pub fn profiles_sql() -> String {
     ]
     .map(|(c, a)| distinct_list(c, a))
     .join(",\n  ");
+    let consent_ctes: String = CONSENT_PURPOSES
+        .iter()
+        .map(|p| format!(",\n{}", consent_cte(p)))
+        .collect();
+    let consent_cols: String = CONSENT_PURPOSES
+        .iter()
+        .map(|p| format!(",\n  c_{p}.consent_{p}, c_{p}.consent_{p}_source, c_{p}.consent_{p}_at"))
+        .collect();
+    let consent_joins: String = CONSENT_PURPOSES
+        .iter()
+        .map(|p| format!("\nLEFT JOIN c_{p} ON c_{p}.customer_id = p.customer_id"))
+        .collect();
+    let as_of_sql = as_of.format("%Y-%m-%d");
     format!(
         "WITH r AS (
   SELECT m.customer_id, s.*
@@ -63,31 +100,56 @@ p AS (
   max(r.event_ts) AS last_seen
   FROM r GROUP BY r.customer_id
 ),
-t AS (
-  SELECT m.customer_id,
-    count(*) FILTER (WHERE t.kind = 'purchase') AS orders,
-    count(*) FILTER (WHERE t.kind = 'return') AS returns,
-    sum(t.amount) AS lifetime_value,
-    min(t.ts) FILTER (WHERE t.kind = 'purchase') AS first_purchase,
-    max(t.ts) FILTER (WHERE t.kind = 'purchase') AS last_purchase
+tx AS (
+  SELECT m.customer_id, t.*
   FROM transactions t
   JOIN identity_map m ON t.source = m.source AND t.record_id = m.record_id
-  GROUP BY m.customer_id
-)
+),
+t AS (
+  SELECT customer_id,
+    count(*) FILTER (WHERE kind = 'purchase') AS orders,
+    count(*) FILTER (WHERE kind = 'return') AS returns,
+    sum(amount) AS lifetime_value,
+    min(ts) FILTER (WHERE kind = 'purchase') AS first_purchase,
+    max(ts) FILTER (WHERE kind = 'purchase') AS last_purchase
+  FROM tx GROUP BY customer_id
+),
+pref_channel AS (
+  SELECT customer_id, channel AS preferred_channel FROM (
+    SELECT customer_id, channel,
+      row_number() OVER (PARTITION BY customer_id ORDER BY count(*) DESC, channel) AS rn
+    FROM tx WHERE kind = 'purchase' GROUP BY customer_id, channel
+  ) x WHERE rn = 1
+),
+pref_store AS (
+  SELECT customer_id, store AS preferred_store FROM (
+    SELECT customer_id, store,
+      row_number() OVER (PARTITION BY customer_id ORDER BY count(*) DESC, store) AS rn
+    FROM tx WHERE kind = 'purchase' AND store IS NOT NULL GROUP BY customer_id, store
+  ) x WHERE rn = 1
+){consent_ctes}
 SELECT p.*,
+  array_length(p.channels) AS channel_count,
   coalesce(t.orders, 0) AS orders,
   coalesce(t.returns, 0) AS returns,
   coalesce(t.lifetime_value, CAST(0 AS DECIMAL(18, 2))) AS lifetime_value,
   CASE WHEN coalesce(t.orders, 0) > 0
        THEN CAST(t.lifetime_value / t.orders AS DECIMAL(18, 2)) END AS average_order_value,
   t.first_purchase,
-  t.last_purchase
-FROM p LEFT JOIN t ON p.customer_id = t.customer_id
+  t.last_purchase,
+  pc.preferred_channel,
+  ps.preferred_store,
+  CAST(floor((date_part('epoch', TIMESTAMP '{as_of_sql} 00:00:00') - date_part('epoch', p.last_seen)) / 86400) AS BIGINT)
+    AS days_since_last_contact{consent_cols}
+FROM p
+LEFT JOIN t ON p.customer_id = t.customer_id
+LEFT JOIN pref_channel pc ON pc.customer_id = p.customer_id
+LEFT JOIN pref_store ps ON ps.customer_id = p.customer_id{consent_joins}
 ORDER BY p.customer_id"
     )
 }
 
-/// Builds the profiles as a DataFrame (not yet executed).
-pub async fn profiles(ctx: &SessionContext) -> Result<DataFrame> {
-    ctx.sql(&profiles_sql()).await.map_err(df("profiles"))
+/// Builds the profiles as of a date, as a DataFrame (not yet executed).
+pub async fn profiles(ctx: &SessionContext, as_of: NaiveDate) -> Result<DataFrame> {
+    ctx.sql(&profiles_sql(as_of)).await.map_err(df("profiles"))
 }

@@ -1,15 +1,16 @@
 //! # omni-profile
 //!
 //! From resolved records to what marketing uses: golden [`profiles`](golden) (one row per
-//! customer), [`rfm`] scores and named segments, and SQL-defined [`segments`]. The work is
+//! customer), the [`timeline`] of every interaction, [`rfm`] scores and named segments, and
+//! SQL-defined [`segments`]. The work is
 //! SQL over the snapshot's tables in DataFusion: set-based, parallel, and readable by the
 //! analysts who will ask how a value was chosen.
 //!
 //! ```no_run
 //! # async fn demo(ctx: datafusion::prelude::SessionContext) -> omni_profile::Result<()> {
 //! use omni_profile::{golden, rfm, config::default_segment_rules};
-//! let profiles = golden::profiles(&ctx).await?;      // needs source_records, identity_map, transactions
 //! let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+//! let profiles = golden::profiles(&ctx, as_of).await?; // needs source_records, identity_map, transactions
 //! let scores = rfm::rfm(&ctx, as_of, &default_segment_rules()).await?;
 //! # Ok(()) }
 //! ```
@@ -19,5 +20,6 @@ pub mod error;
 pub mod golden;
 pub mod rfm;
 pub mod segments;
+pub mod timeline;
 
 pub use error::{Error, Result};

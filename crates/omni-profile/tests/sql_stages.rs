@@ -179,7 +179,12 @@ async fn profiles_take_the_latest_non_empty_value_and_every_contact() {
         ("identity_map", map),
         ("transactions", tx),
     ]);
-    let p = collect(omni_profile::golden::profiles(&c).await.unwrap()).await;
+    let p = collect(
+        omni_profile::golden::profiles(&c, NaiveDate::from_ymd_opt(2025, 10, 1).unwrap())
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(p.num_rows(), 2);
     assert_eq!(
         strings(&p, "customer_id"),
@@ -337,4 +342,95 @@ async fn ties_share_a_score() {
         let v = strings(&r, name);
         assert!(v.iter().all(|x| x == &v[0]), "{name}: {v:?}");
     }
+}
+
+#[tokio::test]
+async fn consent_conflicts_traits_and_timeline() {
+    let recs = records(&[
+        // Same time, opposite statements: no consent. SMS: only one yes.
+        (
+            "loyalty",
+            "L1",
+            "2025-06-01 10:00",
+            &[("consent_email", "true"), ("consent_sms", "true")],
+        ),
+        (
+            "messaging",
+            "M1",
+            "2025-06-01 10:00",
+            &[("consent_email", "false")],
+        ),
+        // An older yes does not outweigh them.
+        (
+            "web",
+            "W1",
+            "2025-01-01 10:00",
+            &[("consent_email", "true")],
+        ),
+        ("pos", "T1", "2025-03-01 10:00", &[]),
+        ("pos", "T2", "2025-04-01 10:00", &[]),
+        ("call", "C1", "2025-09-21 10:00", &[]),
+    ]);
+    let map = identity_map(&[
+        ("loyalty", "L1", "c_a"),
+        ("messaging", "M1", "c_a"),
+        ("web", "W1", "c_a"),
+        ("pos", "T1", "c_a"),
+        ("pos", "T2", "c_a"),
+        ("call", "C1", "c_a"),
+    ]);
+    let tx = transactions(&[
+        ("web", "W1", "W1", "2025-01-01 10:00", 1000),
+        ("pos", "T1", "T1", "2025-03-01 10:00", 2000),
+        ("pos", "T2", "T2", "2025-04-01 10:00", -500),
+    ]);
+    let c = ctx(vec![
+        ("source_records", recs),
+        ("identity_map", map),
+        ("transactions", tx),
+    ]);
+    let as_of = NaiveDate::from_ymd_opt(2025, 10, 1).unwrap();
+    let p = collect(omni_profile::golden::profiles(&c, as_of).await.unwrap()).await;
+    assert_eq!(strings(&p, "consent_email")[0].as_deref(), Some("false"));
+    assert_eq!(
+        strings(&p, "consent_email_source")[0].as_deref(),
+        Some("loyalty,messaging")
+    );
+    assert!(
+        strings(&p, "consent_email_at")[0]
+            .as_deref()
+            .unwrap()
+            .starts_with("2025-06-01T10:00")
+    );
+    assert_eq!(strings(&p, "consent_sms")[0].as_deref(), Some("true"));
+    assert_eq!(strings(&p, "consent_push")[0], None);
+    // Purchases: one web, one store (the store's second ticket is a return).
+    assert_eq!(strings(&p, "preferred_channel")[0].as_deref(), Some("pos"));
+    assert_eq!(
+        strings(&p, "days_since_last_contact")[0].as_deref(),
+        Some("9")
+    );
+    assert_eq!(strings(&p, "channel_count")[0].as_deref(), Some("5"));
+
+    let e = collect(omni_profile::timeline::events(&c).await.unwrap()).await;
+    assert_eq!(e.num_rows(), 6);
+    let types = strings(&e, "event_type");
+    let ids = strings(&e, "record_id");
+    let got: Vec<(String, String)> = ids
+        .into_iter()
+        .zip(types)
+        .map(|(a, b)| (a.unwrap(), b.unwrap()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("W1", "purchase"),
+            ("T1", "purchase"),
+            ("T2", "return"),
+            ("L1", "opt_in"),
+            ("M1", "opt_out"),
+            ("C1", "contact")
+        ]
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+    );
 }
