@@ -963,3 +963,60 @@ fn sql_functions_use_the_pipeline_normalisers_and_region() {
     assert_eq!(rows[0]["k"], "ana@x.es");
     assert_eq!(rows[0]["h"].as_str().unwrap().len(), 64);
 }
+
+#[test]
+fn segment_membership_records_who_entered_and_exited() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "orders.csv",
+        "order_id,customer_email,total\nW1,ana@x.es,10.00\nW2,bob@x.es,3.00\n",
+    );
+    let text = format!(
+        "{}\n[[segment]]\nname = \"big\"\nsql = \"SELECT customer_id FROM profiles WHERE lifetime_value > 5\"\n\n[[export]]\nname = \"big\"\nsegment = \"big\"\nformat = \"csv\"\npath = \"big.csv\"\n",
+        mini_pipeline("", "")
+    )
+    .replace("[source.fields]", "[source.transaction]\namount = \"total\"\n\n[source.fields]");
+    let p = write(dir.path(), "p.toml", &text);
+    let o = omni(&["build", p.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("big 1 (+1 −0)"), "{}", stdout(&o));
+    let wh = dir.path().join("warehouse");
+    let status = |wh: &Path| -> Vec<(String, String)> {
+        sql_json(
+            wh,
+            "SELECT s.status, min(m.record_id) AS rid FROM segment_membership s \
+             JOIN identity_map m USING (customer_id) GROUP BY s.status, s.customer_id ORDER BY rid",
+        )
+        .iter()
+        .map(|r| {
+            (
+                r["rid"].as_str().unwrap().to_string(),
+                r["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+    };
+    assert_eq!(status(&wh), vec![("W1".to_string(), "entered".to_string())]);
+
+    // Ana's big order is refunded away, Bob buys more: Ana exits, Bob enters.
+    write(
+        dir.path(),
+        "orders.csv",
+        "order_id,customer_email,total\nW1,ana@x.es,10.00\nW2,bob@x.es,3.00\nW3,bob@x.es,9.00\nR1,ana@x.es,-9.00\n",
+    );
+    let o = omni(&["build", p.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("big 1 (+1 −1)"), "{}", stdout(&o));
+    assert_eq!(
+        status(&wh),
+        vec![
+            ("R1".to_string(), "exited".to_string()),
+            ("W2".to_string(), "entered".to_string())
+        ]
+    );
+    // The export holds current members only.
+    let csv = std::fs::read_to_string(dir.path().join("big.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 2, "{csv}");
+    assert!(csv.contains("bob@x.es"), "{csv}");
+}

@@ -50,7 +50,7 @@ pub struct BuildReport {
     pub identity: ResolveStats,
     /// Rows per table.
     pub tables: BTreeMap<String, u64>,
-    pub segments: Vec<(String, u64)>,
+    pub segments: Vec<omni_profile::segments::SegmentSize>,
     pub exports: Vec<ExportResult>,
     /// Seconds per stage.
     pub timings: Vec<(String, f64)>,
@@ -310,8 +310,9 @@ async fn build_into(
     // Segments see the new profiles and rfm.
     omni_sql::register_parquet(&ctx, table::PROFILES, &file(table::PROFILES)).await?;
     omni_sql::register_parquet(&ctx, table::RFM, &file(table::RFM)).await?;
+    let prev_members = read_prev(table::SEGMENT_MEMBERSHIP)?;
     let (membership, segments) =
-        omni_profile::segments::materialize(&ctx, &spec.segment, run_id).await?;
+        omni_profile::segments::materialize(&ctx, &spec.segment, run_id, &prev_members).await?;
     tables.insert(
         table::SEGMENT_MEMBERSHIP.into(),
         parquet_io::write(

@@ -24,7 +24,7 @@ pub async fn run_exports(p: &Pipeline, wh: &Warehouse) -> Result<Vec<ExportResul
         let sql = match (&x.segment, &x.query) {
             (Some(seg), _) => format!(
                 "SELECT p.* FROM profiles p JOIN segment_membership s ON p.customer_id = s.customer_id \
-                 WHERE s.segment = {} ORDER BY p.customer_id",
+                 WHERE s.segment = {} AND s.status <> 'exited' ORDER BY p.customer_id",
                 sql_string(seg)
             ),
             (None, Some(q)) => q.clone(),

@@ -166,7 +166,7 @@ fn print_summary(out: &mut impl Write, r: &BuildReport) -> std::io::Result<()> {
         r.tables.get("rfm").copied().unwrap_or(0),
         r.segments
             .iter()
-            .map(|(n, c)| format!("{n} {c}"))
+            .map(|x| format!("{} {} (+{} −{})", x.segment, x.members, x.entered, x.exited))
             .collect::<Vec<_>>()
             .join(", ")
     )?;
