@@ -289,7 +289,7 @@ async fn build_into(
             file: p.file.clone(),
             problems: vec![m],
         })?;
-    let profiles = omni_profile::golden::profiles(&ctx, as_of).await?;
+    let profiles = omni_profile::golden::profiles(&ctx, as_of, &spec.profile).await?;
     tables.insert(
         table::PROFILES.into(),
         write_frame(profiles, &file(table::PROFILES)).await?,

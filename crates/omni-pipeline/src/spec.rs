@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use omni_ingest::config::SourceConfig;
-use omni_profile::config::{RfmConfig, SegmentConfig};
+use omni_profile::config::{ProfileConfig, RfmConfig, SegmentConfig};
 use omni_resolve::IdentityConfig;
 
 /// A whole pipeline file.
@@ -17,6 +17,9 @@ pub struct PipelineSpec {
     pub source: Vec<SourceConfig>,
     #[serde(default)]
     pub identity: IdentityConfig,
+    /// Survivorship of golden attributes.
+    #[serde(default)]
+    pub profile: ProfileConfig,
     #[serde(default)]
     pub rfm: RfmConfig,
     #[serde(default)]

@@ -178,6 +178,10 @@ pub fn parse(path: &Path, text: &str) -> Result<Pipeline> {
     for (key, msg) in spec.rfm.problems() {
         p(key, msg);
     }
+    let source_names: Vec<&str> = spec.source.iter().map(|s| s.name.as_str()).collect();
+    for (key, msg) in spec.profile.problems(&source_names) {
+        p(key, msg);
+    }
     let mut seg_names = HashSet::new();
     for (i, s) in spec.segment.iter().enumerate() {
         let at = format!("segment[{i}]");

@@ -153,3 +153,87 @@ mod tests {
         assert!(p[1].1.contains("(r=1, f=5)"));
     }
 }
+
+/// How a golden attribute is chosen among a customer's records. Empty values never win.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Survivorship {
+    /// The value of the most recent record (by `event_ts`).
+    MostRecent,
+    /// The value most records agree on (ties: the most recent).
+    MostFrequent,
+    /// The longest value, as the most complete (ties: the most recent).
+    Longest,
+    /// The value from the first source in this list that has one (ties: the most recent);
+    /// sources not listed come last.
+    SourcePriority(Vec<String>),
+}
+
+/// Golden attributes whose survivorship can be configured.
+pub const GOLDEN_ATTRIBUTES: &[&str] = &[
+    "first_name",
+    "last_name",
+    "full_name",
+    "email",
+    "phone",
+    "birth_date",
+    "address",
+    "postcode",
+    "city",
+    "country",
+];
+
+/// The `[profile]` section of a pipeline file.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileConfig {
+    /// Rule per golden attribute; attributes not listed use `most_recent`.
+    #[serde(default)]
+    pub survivorship: std::collections::BTreeMap<String, Survivorship>,
+}
+
+impl ProfileConfig {
+    /// The rule for an attribute.
+    pub fn rule(&self, attribute: &str) -> &Survivorship {
+        self.survivorship
+            .get(attribute)
+            .unwrap_or(&Survivorship::MostRecent)
+    }
+
+    /// Problems with the section, given the pipeline's source names.
+    pub fn problems(&self, sources: &[&str]) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for (attr, rule) in &self.survivorship {
+            let key = format!("profile.survivorship.{attr}");
+            if !GOLDEN_ATTRIBUTES.contains(&attr.as_str()) {
+                let hint = omni_core::suggest(attr, GOLDEN_ATTRIBUTES.iter().copied())
+                    .map(|s| format!("did you mean `{s}`? "))
+                    .unwrap_or_default();
+                out.push((
+                    key.clone(),
+                    format!(
+                        "`{attr}` is not a golden attribute; {hint}they are: {}",
+                        GOLDEN_ATTRIBUTES.join(", ")
+                    ),
+                ));
+            }
+            if let Survivorship::SourcePriority(list) = rule {
+                if list.is_empty() {
+                    out.push((
+                        key.clone(),
+                        "source_priority needs at least one source".into(),
+                    ));
+                }
+                for s in list {
+                    if !sources.contains(&s.as_str()) {
+                        let hint = omni_core::suggest(s, sources.iter().copied())
+                            .map(|x| format!("; did you mean `{x}`?"))
+                            .unwrap_or_default();
+                        out.push((key.clone(), format!("no source named `{s}`{hint}")));
+                    }
+                }
+            }
+        }
+        out
+    }
+}

@@ -1,6 +1,6 @@
-//! Golden profiles: one row per customer, the most recent non-empty value of each attribute
-//! (ties broken by source and record id, so reruns agree), every distinct contact point,
-//! consent per purpose, and traits.
+//! Golden profiles: one row per customer, each attribute chosen by its survivorship rule
+//! (default: the most recent non-empty value; ties broken by source and record id, so reruns
+//! agree), every distinct contact point, consent per purpose, and traits.
 //!
 //! Consent: the latest explicit statement wins, with its source and time
 //! (`consent_email_source`, `consent_email_at`); statements made at the same latest time that
@@ -10,16 +10,34 @@ use chrono::NaiveDate;
 use datafusion::dataframe::DataFrame;
 use datafusion::prelude::SessionContext;
 
+use crate::config::{GOLDEN_ATTRIBUTES, ProfileConfig, Survivorship};
 use crate::error::{Result, df};
 
 /// Consent purposes, as `source_records` columns `consent_<purpose>`.
 pub const CONSENT_PURPOSES: &[&str] = &["email", "sms", "whatsapp", "push"];
 
-fn latest(col: &str) -> String {
-    format!(
-        "first_value(r.{col} ORDER BY r.event_ts DESC NULLS LAST, r.source, r.record_id) \
-         FILTER (WHERE r.{col} IS NOT NULL) AS {col}"
-    )
+const RECENT: &str = "r.event_ts DESC NULLS LAST, r.source, r.record_id";
+
+fn sql_string(v: &str) -> String {
+    format!("'{}'", v.replace('\'', "''"))
+}
+
+/// The aggregate choosing attribute `col` by its survivorship rule.
+fn survivor(col: &str, rule: &Survivorship) -> String {
+    let order = match rule {
+        Survivorship::MostRecent => RECENT.to_string(),
+        Survivorship::MostFrequent => format!("r.{col}__freq DESC, {RECENT}"),
+        Survivorship::Longest => format!("length(CAST(r.{col} AS VARCHAR)) DESC, {RECENT}"),
+        Survivorship::SourcePriority(list) => {
+            let whens: String = list
+                .iter()
+                .enumerate()
+                .map(|(i, s)| format!(" WHEN {} THEN {i}", sql_string(s)))
+                .collect();
+            format!("CASE r.source{whens} ELSE {} END, {RECENT}", list.len())
+        }
+    };
+    format!("first_value(r.{col} ORDER BY {order}) FILTER (WHERE r.{col} IS NOT NULL) AS {col}")
 }
 
 fn distinct_list(col: &str, alias: &str) -> String {
@@ -47,21 +65,18 @@ fn consent_cte(purpose: &str) -> String {
 
 /// The profiles query as of a date; expects `source_records`, `identity_map` and
 /// `transactions`.
-pub fn profiles_sql(as_of: NaiveDate) -> String {
-    let latest_cols = [
-        "first_name",
-        "last_name",
-        "full_name",
-        "email",
-        "phone",
-        "birth_date",
-        "address",
-        "postcode",
-        "city",
-        "country",
-    ]
-    .map(latest)
-    .join(",\n  ");
+pub fn profiles_sql(as_of: NaiveDate, cfg: &ProfileConfig) -> String {
+    let latest_cols = GOLDEN_ATTRIBUTES
+        .iter()
+        .map(|c| survivor(c, cfg.rule(c)))
+        .collect::<Vec<_>>()
+        .join(",\n  ");
+    // Value counts for the attributes chosen by frequency.
+    let freq_cols: String = GOLDEN_ATTRIBUTES
+        .iter()
+        .filter(|c| matches!(cfg.rule(c), Survivorship::MostFrequent))
+        .map(|c| format!(",\n    count(*) OVER (PARTITION BY m.customer_id, s.{c}) AS {c}__freq"))
+        .collect();
     let lists = [
         ("email", "emails"),
         ("phone", "phones"),
@@ -87,7 +102,7 @@ pub fn profiles_sql(as_of: NaiveDate) -> String {
     let as_of_sql = as_of.format("%Y-%m-%d");
     format!(
         "WITH r AS (
-  SELECT m.customer_id, s.*
+  SELECT m.customer_id, s.*{freq_cols}
   FROM source_records s
   JOIN identity_map m ON s.source = m.source AND s.record_id = m.record_id
 ),
@@ -150,6 +165,12 @@ ORDER BY p.customer_id"
 }
 
 /// Builds the profiles as of a date, as a DataFrame (not yet executed).
-pub async fn profiles(ctx: &SessionContext, as_of: NaiveDate) -> Result<DataFrame> {
-    ctx.sql(&profiles_sql(as_of)).await.map_err(df("profiles"))
+pub async fn profiles(
+    ctx: &SessionContext,
+    as_of: NaiveDate,
+    cfg: &ProfileConfig,
+) -> Result<DataFrame> {
+    ctx.sql(&profiles_sql(as_of, cfg))
+        .await
+        .map_err(df("profiles"))
 }

@@ -10,7 +10,7 @@
 //! # async fn demo(ctx: datafusion::prelude::SessionContext) -> omni_profile::Result<()> {
 //! use omni_profile::{golden, rfm, config::default_segment_rules};
 //! let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
-//! let profiles = golden::profiles(&ctx, as_of).await?; // needs source_records, identity_map, transactions
+//! let profiles = golden::profiles(&ctx, as_of, &Default::default()).await?; // needs source_records, identity_map, transactions
 //! let scores = rfm::rfm(&ctx, as_of, &default_segment_rules()).await?;
 //! # Ok(()) }
 //! ```

@@ -13,7 +13,7 @@ use chrono::NaiveDate;
 use datafusion::datasource::MemTable;
 use datafusion::prelude::SessionContext;
 use omni_core::schema;
-use omni_profile::config::{RfmConfig, default_segment_rules};
+use omni_profile::config::{ProfileConfig, RfmConfig, Survivorship, default_segment_rules};
 
 fn ts(s: &str) -> i64 {
     chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M")
@@ -180,9 +180,13 @@ async fn profiles_take_the_latest_non_empty_value_and_every_contact() {
         ("transactions", tx),
     ]);
     let p = collect(
-        omni_profile::golden::profiles(&c, NaiveDate::from_ymd_opt(2025, 10, 1).unwrap())
-            .await
-            .unwrap(),
+        omni_profile::golden::profiles(
+            &c,
+            NaiveDate::from_ymd_opt(2025, 10, 1).unwrap(),
+            &ProfileConfig::default(),
+        )
+        .await
+        .unwrap(),
     )
     .await;
     assert_eq!(p.num_rows(), 2);
@@ -390,7 +394,12 @@ async fn consent_conflicts_traits_and_timeline() {
         ("transactions", tx),
     ]);
     let as_of = NaiveDate::from_ymd_opt(2025, 10, 1).unwrap();
-    let p = collect(omni_profile::golden::profiles(&c, as_of).await.unwrap()).await;
+    let p = collect(
+        omni_profile::golden::profiles(&c, as_of, &ProfileConfig::default())
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(strings(&p, "consent_email")[0].as_deref(), Some("false"));
     assert_eq!(
         strings(&p, "consent_email_source")[0].as_deref(),
@@ -432,5 +441,107 @@ async fn consent_conflicts_traits_and_timeline() {
             ("C1", "contact")
         ]
         .map(|(a, b)| (a.to_string(), b.to_string()))
+    );
+}
+
+#[tokio::test]
+async fn survivorship_rules_choose_as_configured() {
+    let recs = records(&[
+        (
+            "web",
+            "W1",
+            "2025-01-01 10:00",
+            &[
+                ("city", "Madrid"),
+                ("address", "C/ Mayor 1"),
+                ("email", "a@web.es"),
+            ],
+        ),
+        (
+            "web",
+            "W2",
+            "2025-02-01 10:00",
+            &[
+                ("city", "Madrid"),
+                ("address", "Calle Mayor 1, 3º B"),
+                ("email", "a@web2.es"),
+            ],
+        ),
+        (
+            "loyalty",
+            "L1",
+            "2025-03-01 10:00",
+            &[
+                ("city", "Getafe"),
+                ("address", "C/ Mayor 1"),
+                ("email", "a@loyal.es"),
+            ],
+        ),
+        ("call", "C1", "2025-04-01 10:00", &[("email", "a@call.es")]),
+    ]);
+    let map = identity_map(&[
+        ("web", "W1", "c"),
+        ("web", "W2", "c"),
+        ("loyalty", "L1", "c"),
+        ("call", "C1", "c"),
+    ]);
+    let tx = transactions(&[("web", "W1", "W1", "2025-01-01 10:00", 100)]);
+    let c = ctx(vec![
+        ("source_records", recs),
+        ("identity_map", map),
+        ("transactions", tx),
+    ]);
+    let as_of = NaiveDate::from_ymd_opt(2025, 10, 1).unwrap();
+    let run = |cfg: ProfileConfig| {
+        let c = &c;
+        async move {
+            collect(
+                omni_profile::golden::profiles(c, as_of, &cfg)
+                    .await
+                    .unwrap(),
+            )
+            .await
+        }
+    };
+    // Default: the most recent non-empty value of each.
+    let p = run(ProfileConfig::default()).await;
+    assert_eq!(strings(&p, "city")[0].as_deref(), Some("Getafe"));
+    assert_eq!(strings(&p, "email")[0].as_deref(), Some("a@call.es"));
+    let cfg: ProfileConfig = toml::from_str(
+        r#"
+        [survivorship]
+        city = "most_frequent"
+        address = "longest"
+        email = { source_priority = ["loyalty", "web"] }
+        "#,
+    )
+    .unwrap();
+    assert_eq!(
+        cfg.rule("email"),
+        &Survivorship::SourcePriority(vec!["loyalty".into(), "web".into()])
+    );
+    let p = run(cfg).await;
+    assert_eq!(strings(&p, "city")[0].as_deref(), Some("Madrid"));
+    assert_eq!(
+        strings(&p, "address")[0].as_deref(),
+        Some("Calle Mayor 1, 3º B")
+    );
+    assert_eq!(strings(&p, "email")[0].as_deref(), Some("a@loyal.es"));
+    // Unknown attributes and sources are reported with suggestions.
+    let bad: ProfileConfig = toml::from_str(
+        "[survivorship]\ncty = \"longest\"\nemail = { source_priority = [\"loyalti\"] }",
+    )
+    .unwrap();
+    let problems = bad.problems(&["loyalty", "web"]);
+    assert_eq!(problems.len(), 2, "{problems:?}");
+    assert!(
+        problems
+            .iter()
+            .any(|(_, m)| m.contains("did you mean `city`?"))
+    );
+    assert!(
+        problems
+            .iter()
+            .any(|(_, m)| m.contains("did you mean `loyalty`?"))
     );
 }
