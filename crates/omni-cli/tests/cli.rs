@@ -1020,3 +1020,51 @@ fn segment_membership_records_who_entered_and_exited() {
     assert_eq!(csv.lines().count(), 2, "{csv}");
     assert!(csv.contains("bob@x.es"), "{csv}");
 }
+
+#[test]
+fn eval_checks_each_persons_rfm_against_true_transactions() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "orders.csv",
+        "order_id,customer_email,total,at\nW1,ana@x.es,10.00,2026-10-01T10:00:00Z\nW2,ana@x.es,-4.00,2026-10-03T10:00:00Z\nW3,bob@x.es,3.00,2026-10-20T10:00:00Z\nW4,ANA@x.es,5.50,2026-10-10T23:59:00+02:00\n",
+    );
+    let text = format!(
+        "{}\n[rfm]\nas_of = \"2026-11-01\"\n",
+        mini_pipeline("", "event_ts = \"at\"")
+    )
+    .replace(
+        "[source.fields]",
+        "[source.transaction]\namount = \"total\"\n\n[source.fields]",
+    );
+    let p = write(dir.path(), "p.toml", &text);
+    let o = omni(&["build", p.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    write(
+        dir.path(),
+        "truth.csv",
+        "source,record_id,person_id\nweb,W1,A\nweb,W2,A\nweb,W3,B\nweb,W4,A\n",
+    );
+    write(
+        dir.path(),
+        "truth_transactions.csv",
+        "person_id,source,transaction_id,ts,amount,currency,kind\nA,web,W1,2026-10-01T10:00:00Z,10.00,EUR,purchase\nA,web,W2,2026-10-03T10:00:00Z,-4.00,EUR,return\nB,web,W3,2026-10-20T10:00:00Z,3.00,EUR,purchase\nA,web,W4,2026-10-10T21:59:00Z,5.50,EUR,purchase\n",
+    );
+    let wh = dir.path().join("warehouse");
+    let truth = dir.path().join("truth.csv");
+    let o = omni(&[
+        "eval",
+        "--warehouse",
+        wh.to_str().unwrap(),
+        "--truth",
+        truth.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    // Resolution is right, so both persons' RFM is exactly the truth's: the definitions agree.
+    assert_eq!(r["rfm"]["persons"], 2, "{r}");
+    assert_eq!(r["rfm"]["exact"], 2, "{r}");
+    assert_eq!(r["rfm"]["as_of"], "2026-11-01");
+}

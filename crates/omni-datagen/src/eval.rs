@@ -74,6 +74,9 @@ pub struct EvalReport {
     pub top_splits: Vec<Split>,
     /// Clusters merging the most persons.
     pub top_merges: Vec<Merge>,
+    /// RFM exactness per true person, when true transactions are known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rfm: Option<crate::rfm_check::RfmAccuracy>,
 }
 
 fn pairs(n: u64) -> u64 {
@@ -205,6 +208,7 @@ pub fn evaluate(predicted: &[Assignment], truth: &[Assignment], top: usize) -> E
         largest_clusters: largest,
         top_splits: splits,
         top_merges: merges,
+        rfm: None,
     }
 }
 

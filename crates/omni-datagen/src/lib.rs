@@ -54,6 +54,7 @@ mod output;
 mod person;
 mod places;
 mod registry;
+pub mod rfm_check;
 mod rng;
 mod text;
 mod time;

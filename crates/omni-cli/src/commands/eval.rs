@@ -5,7 +5,10 @@ use std::path::PathBuf;
 
 use arrow::array::StringArray;
 use clap::Args;
+use std::collections::HashMap;
+
 use omni_datagen::eval::{Assignment, EvalReport, evaluate, read_truth};
+use omni_datagen::rfm_check::{RfmAccuracy, read_truth_transactions, rfm_accuracy};
 use omni_sql::Warehouse;
 
 use super::{Failure, WarehouseArg};
@@ -24,6 +27,10 @@ pub struct EvalArgs {
     /// How many clusters and confusions to list.
     #[arg(long, default_value_t = 10)]
     pub top: usize,
+    /// True transactions (`person_id,source,transaction_id,ts,amount,currency,kind`) to check
+    /// each person's RFM [default: truth_transactions.csv beside the truth file, if present].
+    #[arg(long, value_name = "FILE")]
+    pub truth_transactions: Option<PathBuf>,
 }
 
 fn strings(batch: &arrow::record_batch::RecordBatch, i: usize) -> Result<StringArray, Failure> {
@@ -47,7 +54,14 @@ pub async fn run(args: EvalArgs) -> Result<(), Failure> {
             predicted.push((s.value(i).into(), r.value(i).into(), c.value(i).into()));
         }
     }
-    let report = evaluate(&predicted, &truth, args.top);
+    let mut report = evaluate(&predicted, &truth, args.top);
+    let tx_file = args.truth_transactions.clone().or_else(|| {
+        let f = args.truth.with_file_name("truth_transactions.csv");
+        f.is_file().then_some(f)
+    });
+    if let Some(f) = tx_file {
+        report.rfm = rfm_check(&ctx, &f).await?;
+    }
     let mut out = std::io::stdout().lock();
     let res = if args.format == "json" {
         serde_json::to_writer_pretty(&mut out, &report)
@@ -57,6 +71,51 @@ pub async fn run(args: EvalArgs) -> Result<(), Failure> {
         print_table(&mut out, &report)
     };
     res.map_err(|e| Failure::internal(format!("cannot write the report: {e}")))
+}
+
+/// Each true person's RFM against the built `rfm` (None when the build has no RFM rows).
+async fn rfm_check(
+    ctx: &omni_sql::SessionContext,
+    file: &std::path::Path,
+) -> Result<Option<RfmAccuracy>, Failure> {
+    let truth = read_truth_transactions(file).map_err(Failure::user)?;
+    let (_, tx) = omni_sql::query(
+        ctx,
+        "SELECT t.source, t.transaction_id, m.customer_id FROM transactions t \
+         JOIN identity_map m ON t.source = m.source AND t.record_id = m.record_id",
+    )
+    .await?;
+    let mut customer_of = HashMap::new();
+    for b in &tx {
+        let (s, t, c) = (strings(b, 0)?, strings(b, 1)?, strings(b, 2)?);
+        for i in 0..b.num_rows() {
+            customer_of.insert(
+                (s.value(i).to_string(), t.value(i).to_string()),
+                c.value(i).to_string(),
+            );
+        }
+    }
+    let (_, rows) = omni_sql::query(
+        ctx,
+        "SELECT customer_id, CAST(recency_days AS VARCHAR), CAST(frequency AS VARCHAR), \
+         CAST(CAST(monetary * 100 AS BIGINT) AS VARCHAR), CAST(as_of AS VARCHAR) FROM rfm",
+    )
+    .await?;
+    let mut built = HashMap::new();
+    let mut as_of = None;
+    let num = |a: &StringArray, i: usize| a.value(i).parse::<i64>().unwrap_or(i64::MIN);
+    for b in &rows {
+        let cols: Vec<StringArray> = (0..5).map(|i| strings(b, i)).collect::<Result<_, _>>()?;
+        for i in 0..b.num_rows() {
+            built.insert(
+                cols[0].value(i).to_string(),
+                (num(&cols[1], i), num(&cols[2], i), num(&cols[3], i)),
+            );
+            as_of = as_of
+                .or_else(|| chrono::NaiveDate::parse_from_str(cols[4].value(i), "%Y-%m-%d").ok());
+        }
+    }
+    Ok(as_of.map(|d| rfm_accuracy(&truth, &customer_of, &built, d)))
 }
 
 fn print_table(out: &mut impl Write, r: &EvalReport) -> std::io::Result<()> {
@@ -95,6 +154,16 @@ fn print_table(out: &mut impl Write, r: &EvalReport) -> std::io::Result<()> {
         "persons resolved whole: {:.2}%",
         100.0 * r.persons_resolved_whole
     )?;
+    if let Some(x) = &r.rfm {
+        writeln!(
+            out,
+            "RFM exact (recency, frequency, monetary as of {}): {} of {} persons with purchases ({:.2}%)",
+            x.as_of,
+            x.exact,
+            x.persons,
+            100.0 * x.share_exact
+        )?;
+    }
     writeln!(out)?;
     let sizes: Vec<String> = r
         .cluster_sizes
