@@ -118,6 +118,12 @@ async fn rfm_check(
     Ok(as_of.map(|d| rfm_accuracy(&truth, &customer_of, &built, d)))
 }
 
+fn merges(ms: &[omni_datagen::eval::Merge]) -> Vec<(&str, u64, u64)> {
+    ms.iter()
+        .map(|m| (m.cluster.as_str(), m.records, m.persons))
+        .collect()
+}
+
 fn print_table(out: &mut impl Write, r: &EvalReport) -> std::io::Result<()> {
     writeln!(
         out,
@@ -171,29 +177,31 @@ fn print_table(out: &mut impl Write, r: &EvalReport) -> std::io::Result<()> {
         .map(|(s, n)| format!("{s}:{n}"))
         .collect();
     writeln!(out, "cluster sizes (size:count): {}", sizes.join(" "))?;
-    writeln!(out, "largest clusters:")?;
-    for m in &r.largest_clusters {
-        writeln!(
-            out,
-            "  {:<22} {:>6} records {:>4} persons",
-            m.cluster, m.records, m.persons
-        )?;
-    }
-    writeln!(out, "top merges (one customer, several persons):")?;
-    for m in &r.top_merges {
-        writeln!(
-            out,
-            "  {:<22} {:>6} records {:>4} persons",
-            m.cluster, m.records, m.persons
-        )?;
-    }
-    writeln!(out, "top splits (one person, several customers):")?;
-    for s in &r.top_splits {
-        writeln!(
-            out,
-            "  {:<22} {:>6} records {:>4} customers",
-            s.person, s.records, s.clusters
-        )?;
+    let rows = |title: &str, items: Vec<(&str, u64, u64)>, unit: &str| -> Vec<String> {
+        std::iter::once(title.to_string())
+            .chain(items.into_iter().map(|(name, records, n)| {
+                format!("  {name:<22} {records:>6} records {n:>4} {unit}")
+            }))
+            .collect()
+    };
+    let lines = [
+        rows("largest clusters:", merges(&r.largest_clusters), "persons"),
+        rows(
+            "top merges (one customer, several persons):",
+            merges(&r.top_merges),
+            "persons",
+        ),
+        rows(
+            "top splits (one person, several customers):",
+            r.top_splits
+                .iter()
+                .map(|s| (s.person.as_str(), s.records, s.clusters))
+                .collect(),
+            "customers",
+        ),
+    ];
+    for line in lines.iter().flatten() {
+        writeln!(out, "{line}")?;
     }
     Ok(())
 }
