@@ -50,6 +50,13 @@ fn build_demo(dir: &Path) -> PathBuf {
         stdout(&o),
         stderr(&o)
     );
+    // Not a terminal: one plain progress line per stage on stderr.
+    let e = stderr(&o);
+    for stage in [
+        "ingest", "resolve", "profiles", "rfm", "segments", "publish",
+    ] {
+        assert!(e.contains(&format!("omni build: {stage} done in")), "{e}");
+    }
     dir.join("warehouse")
 }
 
@@ -280,12 +287,14 @@ fn build_flag_overrides_the_warehouse_of_the_file() {
     let other = dir.path().join("elsewhere");
     let o = omni(&[
         "build",
+        "-q",
         p.to_str().unwrap(),
         "--warehouse",
         other.to_str().unwrap(),
         "--json",
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stderr(&o), "", "-q: nothing on stderr");
     let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(
         report["identity"]["records"],

@@ -26,11 +26,30 @@ use crate::parquet_io;
 use crate::runs::{self, RunRow};
 use crate::validate::{Pipeline, normalized_blocked};
 
+/// Receives stage events of a build (the CLI shows them as progress).
+pub trait Progress: Send + Sync {
+    /// A stage starts.
+    fn start(&self, stage: &str);
+    /// A stage ended after `secs` seconds; `detail` says what it did.
+    fn done(&self, stage: &str, secs: f64, detail: &str);
+}
+
 /// Options of one build.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct BuildOptions {
     /// Overrides the pipeline file's `warehouse`.
     pub warehouse: Option<PathBuf>,
+    /// Stage events, if anyone listens.
+    pub progress: Option<Arc<dyn Progress>>,
+}
+
+impl std::fmt::Debug for BuildOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BuildOptions")
+            .field("warehouse", &self.warehouse)
+            .field("progress", &self.progress.is_some())
+            .finish()
+    }
 }
 
 /// What a build did; also written to the snapshot as `manifest.json`.
@@ -79,14 +98,24 @@ impl BuildReport {
 struct Timer {
     timings: Vec<(String, f64)>,
     t: Instant,
+    progress: Option<Arc<dyn Progress>>,
 }
 
 impl Timer {
-    fn lap(&mut self, stage: &str) {
-        let now = Instant::now();
-        self.timings
-            .push((stage.to_string(), (now - self.t).as_secs_f64()));
-        self.t = now;
+    fn start(&mut self, stage: &str) {
+        self.t = Instant::now();
+        if let Some(p) = &self.progress {
+            p.start(stage);
+        }
+    }
+
+    fn lap(&mut self, stage: &str, detail: &str) {
+        let secs = self.t.elapsed().as_secs_f64();
+        self.timings.push((stage.to_string(), secs));
+        tracing::info!(stage, secs, detail, "stage done");
+        if let Some(p) = &self.progress {
+            p.done(stage, secs, detail);
+        }
     }
 }
 
@@ -129,7 +158,16 @@ pub async fn build(p: &Pipeline, opts: &BuildOptions) -> Result<BuildReport> {
     }
     let staging = wh.staging_dir(&id);
     std::fs::create_dir_all(&staging).map_err(io(&staging))?;
-    let result = build_into(p, &wh, &staging, &id, previous.as_deref(), started).await;
+    let result = build_into(
+        p,
+        &wh,
+        &staging,
+        &id,
+        previous.as_deref(),
+        started,
+        opts.progress.clone(),
+    )
+    .await;
     let mut report = match result {
         Ok(r) => r,
         Err(e) => {
@@ -168,12 +206,15 @@ async fn build_into(
     run_id: &str,
     previous: Option<&str>,
     started: DateTime<Utc>,
+    progress: Option<Arc<dyn Progress>>,
 ) -> Result<BuildReport> {
     let spec = &p.spec;
     let mut timer = Timer {
         timings: Vec::new(),
         t: Instant::now(),
+        progress,
     };
+    timer.start("ingest");
     let mut tables: BTreeMap<String, u64> = BTreeMap::new();
     let file = |t: &str| staging.join(format!("{t}.parquet"));
 
@@ -223,9 +264,19 @@ async fn build_into(
     );
     drop(txs);
     drop(rejects);
-    timer.lap("ingest");
+    let (read, rejected): (u64, u64) = sources
+        .iter()
+        .fold((0, 0), |(a, b), s| (a + s.rows_read, b + s.rejected));
+    timer.lap(
+        "ingest",
+        &format!(
+            "{read} rows read, {rejected} rejected, {} sources",
+            sources.len()
+        ),
+    );
 
     // Resolve.
+    timer.start("resolve");
     let blocked = normalized_blocked(p);
     // Ids carry over from the published snapshot (a missing table: a first build, or a
     // snapshot from before customer_id_history existed).
@@ -276,7 +327,14 @@ async fn build_into(
     );
     let identity = res.stats.clone();
     drop(res);
-    timer.lap("resolve");
+    timer.lap(
+        "resolve",
+        &format!(
+            "{} records → {} customers",
+            identity.records, identity.customers
+        ),
+    );
+    timer.start("profiles");
 
     // Profiles and RFM, in SQL over what was just written.
     let ctx = omni_sql::new_context();
@@ -299,13 +357,22 @@ async fn build_into(
         table::CUSTOMER_EVENTS.into(),
         write_frame(events, &file(table::CUSTOMER_EVENTS)).await?,
     );
-    timer.lap("profiles");
+    timer.lap(
+        "profiles",
+        &format!(
+            "{} profiles, {} events",
+            tables[table::PROFILES],
+            tables[table::CUSTOMER_EVENTS]
+        ),
+    );
+    timer.start("rfm");
     let rfm = omni_profile::rfm::rfm(&ctx, as_of, &spec.rfm.rules()).await?;
     tables.insert(
         table::RFM.into(),
         write_frame(rfm, &file(table::RFM)).await?,
     );
-    timer.lap("rfm");
+    timer.lap("rfm", &format!("{} customers scored", tables[table::RFM]));
+    timer.start("segments");
 
     // Segments see the new profiles and rfm.
     omni_sql::register_parquet(&ctx, table::PROFILES, &file(table::PROFILES)).await?;
@@ -321,7 +388,8 @@ async fn build_into(
             &[membership],
         )?,
     );
-    timer.lap("segments");
+    timer.lap("segments", &format!("{} segments", segments.len()));
+    timer.start("publish");
 
     // Runs: the previous snapshot's history plus this run.
     let mut run_batches = Vec::new();
@@ -361,7 +429,7 @@ async fn build_into(
         table::RUNS.into(),
         parquet_io::write(&file(table::RUNS), &runs::schema(), &run_batches)?,
     );
-    timer.lap("publish");
+    timer.lap("publish", "");
 
     let report = BuildReport {
         run_id: run_id.to_string(),

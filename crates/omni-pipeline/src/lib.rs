@@ -24,7 +24,7 @@ pub mod snapshots;
 pub mod spec;
 pub mod validate;
 
-pub use build::{BuildOptions, BuildReport, build};
+pub use build::{BuildOptions, BuildReport, Progress, build};
 pub use error::{Error, Result};
 pub use spec::PipelineSpec;
 pub use validate::{Pipeline, load, parse};

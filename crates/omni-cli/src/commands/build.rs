@@ -4,7 +4,11 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use clap::Args;
-use omni_pipeline::{BuildOptions, BuildReport};
+use std::io::IsTerminal;
+use std::sync::{Arc, Mutex};
+
+use indicatif::{ProgressBar, ProgressStyle};
+use omni_pipeline::{BuildOptions, BuildReport, Progress};
 
 use super::Failure;
 
@@ -23,6 +27,46 @@ pub struct BuildArgs {
     pub check: bool,
 }
 
+/// Stage progress on a terminal: a spinner per stage, left as a ✓ line when it ends.
+#[derive(Default)]
+struct Spinners {
+    current: Mutex<Option<ProgressBar>>,
+}
+
+impl Progress for Spinners {
+    fn start(&self, stage: &str) {
+        let bar = ProgressBar::new_spinner().with_message(format!("{stage}…"));
+        if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} {elapsed}") {
+            bar.set_style(style);
+        }
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        if let Ok(mut c) = self.current.lock() {
+            *c = Some(bar);
+        }
+    }
+
+    fn done(&self, stage: &str, secs: f64, detail: &str) {
+        if let Ok(mut c) = self.current.lock()
+            && let Some(bar) = c.take()
+        {
+            bar.set_style(ProgressStyle::default_spinner());
+            bar.finish_with_message(format!("✓ {stage:<9} {secs:>6.2}s  {detail}"));
+        }
+    }
+}
+
+/// Stage progress when standard error is not a terminal: one plain line per stage.
+struct PlainLines;
+
+impl Progress for PlainLines {
+    fn start(&self, _stage: &str) {}
+
+    fn done(&self, stage: &str, secs: f64, detail: &str) {
+        let sep = if detail.is_empty() { "" } else { ": " };
+        eprintln!("omni build: {stage} done in {secs:.2}s{sep}{detail}");
+    }
+}
+
 pub async fn run(args: BuildArgs, quiet: bool) -> Result<(), Failure> {
     let p = omni_pipeline::load(&args.pipeline)?;
     if args.check {
@@ -38,10 +82,18 @@ pub async fn run(args: BuildArgs, quiet: bool) -> Result<(), Failure> {
         }
         return Ok(());
     }
+    let progress: Option<Arc<dyn Progress>> = if quiet {
+        None
+    } else if std::io::stderr().is_terminal() {
+        Some(Arc::new(Spinners::default()))
+    } else {
+        Some(Arc::new(PlainLines))
+    };
     let report = omni_pipeline::build(
         &p,
         &BuildOptions {
             warehouse: args.warehouse.clone(),
+            progress,
         },
     )
     .await?;
