@@ -39,6 +39,9 @@ enum Command {
     /// Compare a build's identity_map with ground truth: pairwise and B-cubed precision,
     /// recall and F1, persons resolved whole, cluster sizes, top confusions.
     Eval(commands::eval::EvalArgs),
+    /// Explain how a customer was built (its records and the links that joined them), or with
+    /// --records why two records are or are not one customer.
+    Explain(commands::explain::ExplainArgs),
     /// List the warehouse's snapshots (one per successful build), the published one starred.
     Runs(commands::runs::RunsArgs),
     /// Publish an earlier snapshot again (default: the one before the published one).
@@ -104,6 +107,7 @@ fn main() -> ExitCode {
                 Command::Sql(a) => commands::sql::run(a).await,
                 Command::Datagen(a) => commands::datagen::run(a, cli.quiet),
                 Command::Eval(a) => commands::eval::run(a).await,
+                Command::Explain(a) => commands::explain::run(a).await,
                 Command::Runs(a) => commands::runs::runs(a),
                 Command::Rollback(a) => commands::runs::rollback(a),
             }

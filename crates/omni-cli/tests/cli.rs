@@ -1077,3 +1077,66 @@ fn eval_checks_each_persons_rfm_against_true_transactions() {
     assert_eq!(r["rfm"]["exact"], 2, "{r}");
     assert_eq!(r["rfm"]["as_of"], "2026-11-01");
 }
+
+#[test]
+fn explain_shows_the_links_of_a_customer_and_of_a_pair() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "orders.csv",
+        "order_id,customer_email,total\nW1,ana@x.es,1.00\nW2,ANA@x.es,2.00\nW3,test@test.com,3.00\nW4,test@test.com,4.00\nW5,bob@x.es,5.00\n",
+    );
+    let text = format!(
+        "{}\n[identity]\nblocked_values = {{ email = [\"test@test.com\"] }}\n",
+        mini_pipeline("", "")
+    );
+    let p = write(dir.path(), "p.toml", &text);
+    assert!(omni(&["build", p.to_str().unwrap()]).status.success());
+    let wh = dir.path().join("warehouse");
+    let w = wh.to_str().unwrap();
+    let explain = |args: &[&str]| {
+        let mut a = vec!["explain", "--warehouse", w];
+        a.extend_from_slice(args);
+        omni(&a)
+    };
+    let o = explain(&["--records", "web:W1", "web:W2"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("are one customer") && stdout(&o).contains("email = ana@x.es"),
+        "{}",
+        stdout(&o)
+    );
+    let o = explain(&["--records", "web:W3", "web:W4"]);
+    assert!(
+        stdout(&o).contains("different customers")
+            && stdout(&o).contains("refused: blocked value for email"),
+        "{}",
+        stdout(&o)
+    );
+    let o = explain(&["--records", "web:W1", "web:W5"]);
+    assert!(
+        stdout(&o).contains("share no strong identifier"),
+        "{}",
+        stdout(&o)
+    );
+
+    let id = sql_json(
+        &wh,
+        "SELECT customer_id FROM identity_map WHERE record_id = 'W1'",
+    )[0]["customer_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let o = explain(&[&id, "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let e: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(e["records"].as_array().unwrap().len(), 2);
+    assert_eq!(e["kept"].as_array().unwrap().len(), 1);
+    assert_eq!(e["kept"][0]["rule"], "email");
+
+    assert_eq!(explain(&["c_0000000000000000"]).status.code(), Some(1));
+    assert_eq!(
+        explain(&["--records", "web:W1", "nocolon"]).status.code(),
+        Some(1)
+    );
+}

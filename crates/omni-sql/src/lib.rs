@@ -14,6 +14,7 @@
 //! ```
 
 pub mod error;
+pub mod explain;
 pub mod output;
 pub mod repl;
 pub mod session;

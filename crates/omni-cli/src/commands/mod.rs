@@ -3,6 +3,7 @@
 pub mod build;
 pub mod datagen;
 pub mod eval;
+pub mod explain;
 pub mod runs;
 pub mod sql;
 
