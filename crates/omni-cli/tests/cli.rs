@@ -336,62 +336,48 @@ fn pipeline_errors_name_file_key_and_fix() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "orders.csv", MINI_CSV);
 
-    // Unknown key, with a suggestion.
-    let p = write(
-        dir.path(),
+    // Each bad file fails with exit code 1 and a message holding all of `needles`.
+    let fails = |name: &str, text: &str, needles: &[&str]| {
+        let p = write(dir.path(), name, text);
+        let o = omni(&["build", p.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(1), "{name}");
+        let e = stderr(&o);
+        for n in needles {
+            assert!(e.contains(n), "{name}: {n:?} missing in {e}");
+        }
+    };
+    // Unknown key, with a suggestion and its line.
+    fails(
         "typo.toml",
         &mini_pipeline("csv = { delimter = \",\" }", ""),
+        &[
+            "typo.toml",
+            "delimter",
+            "did you mean `delimiter`?",
+            "line 9",
+        ],
     );
-    let o = omni(&["build", p.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(1));
-    let e = stderr(&o);
-    assert!(
-        e.contains("typo.toml")
-            && e.contains("delimter")
-            && e.contains("did you mean `delimiter`?"),
-        "{e}"
-    );
-    assert!(e.contains("line 9"), "{e}");
-
     // Missing source file.
-    let text = mini_pipeline("", "").replace("orders.csv", "missing.csv");
-    let p = write(dir.path(), "missing.toml", &text);
-    let o = omni(&["build", p.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(1));
-    let e = stderr(&o);
-    assert!(
-        e.contains("missing.toml") && e.contains("source[web].path") && e.contains("missing.csv"),
-        "{e}"
+    fails(
+        "missing.toml",
+        &mini_pipeline("", "").replace("orders.csv", "missing.csv"),
+        &["missing.toml", "source[web].path", "missing.csv"],
     );
-
     // Unknown column, with the closest existing one.
-    let p = write(
-        dir.path(),
+    fails(
         "column.toml",
         &mini_pipeline("", "phone = \"customer_emial\""),
+        &[
+            "source[web].fields.phone",
+            "`customer_emial` (mapped by `fields.phone`) not found",
+            "did you mean `customer_email`?",
+        ],
     );
-    let o = omni(&["build", p.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(1));
-    let e = stderr(&o);
-    assert!(
-        e.contains("source[web].fields.phone")
-            && e.contains("`customer_emial` (mapped by `fields.phone`) not found")
-            && e.contains("did you mean `customer_email`?"),
-        "{e}"
-    );
-
     // Unknown canonical field.
-    let p = write(
-        dir.path(),
+    fails(
         "field.toml",
         &mini_pipeline("", "emial = \"customer_email\""),
-    );
-    let o = omni(&["build", p.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(1));
-    assert!(
-        stderr(&o).contains("did you mean `email`?"),
-        "{}",
-        stderr(&o)
+        &["did you mean `email`?"],
     );
 
     // Nothing was built by any of them.

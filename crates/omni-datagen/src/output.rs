@@ -131,15 +131,19 @@ impl Output {
         (self.truth.rows, self.bad.rows)
     }
 
+    /// Every open file: the channel exports, then truth, true transactions and bad rows.
+    fn into_sinks(self) -> impl Iterator<Item = Sink> {
+        self.exports
+            .into_iter()
+            .flatten()
+            .chain([self.truth, self.tx, self.bad])
+    }
+
     /// Flushes and renames every file into place: `(file name, data rows, bytes)`.
     pub fn finish(self) -> Result<Vec<(String, u64, u64)>> {
         let mut done = Vec::new();
-        let sinks = self
-            .exports
-            .into_iter()
-            .flatten()
-            .chain([self.truth, self.tx, self.bad]);
-        for sink in sinks {
+        let dir = self.dir.clone();
+        for sink in self.into_sinks() {
             let Sink {
                 name,
                 tmp,
@@ -156,7 +160,7 @@ impl Output {
                 path: tmp.clone(),
                 source,
             })?;
-            let path = self.dir.join(name);
+            let path = dir.join(name);
             fs::rename(&tmp, &path).map_err(|source| Error::Io { path, source })?;
             done.push((name.to_string(), rows, bytes));
         }
@@ -165,12 +169,7 @@ impl Output {
 
     /// Removes the temporary files after a failure (best effort).
     pub fn abort(self) {
-        let sinks = self
-            .exports
-            .into_iter()
-            .flatten()
-            .chain([self.truth, self.tx, self.bad]);
-        for sink in sinks {
+        for sink in self.into_sinks() {
             drop(sink.out);
             let _ = fs::remove_file(&sink.tmp);
         }
