@@ -2,7 +2,9 @@
 //!
 //! Raw channel values to the forms matching compares: emails (lowercase + a gmail-folded match
 //! key), phones (E.164 through libphonenumber's metadata), names (NFKD, accents and punctuation
-//! folded), postcodes and opaque ids. Each keeps the raw value beside the normalised one (the
+//! folded; nicknames to formal names, surname particles, Spanish double surnames), street
+//! addresses (abbreviations expanded), postcodes and opaque ids. Reference tables are data files
+//! under `data/`, compiled in with `include_str!` and parsed once. Each keeps the raw value beside the normalised one (the
 //! caller stores both); an invalid value normalises to `None` rather than failing, because a
 //! bad phone is no reason to lose a customer.
 //!
@@ -17,12 +19,15 @@
 //! assert_eq!(es.normalize("612 345 678").as_deref(), Some("+34612345678"));
 //! ```
 
+pub mod address;
+mod data;
 pub mod email;
 pub mod name;
 pub mod phone;
 pub mod text;
 
+pub use address::normalize_address;
 pub use email::{NormalizedEmail, normalize_email};
-pub use name::{fold_name, split_full_name};
+pub use name::{canonical_first, fold_name, split_full_name, split_surnames, surname_tokens};
 pub use phone::PhoneNormalizer;
-pub use text::{normalize_id, normalize_postcode};
+pub use text::{normalize_id, normalize_postcode, pad_spanish_postcode};

@@ -1,5 +1,10 @@
-//! Personal names.
+//! Personal names: folding, full-name splitting, nicknames, surname particles and Spanish
+//! double surnames. The tables are data (`data/nicknames.csv`, `data/surname_particles.txt`),
+//! compiled in and parsed once.
 
+use std::borrow::Cow;
+
+use crate::data;
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
@@ -25,6 +30,12 @@ pub fn fold_name(raw: &str) -> Option<String> {
 /// Splits a full name into (first, last). `"GARCÍA LÓPEZ, MARÍA"` (surnames, comma, given
 /// name, as call centres write it) and `"María García López"` both give
 /// (`María`, `García López`). A single word is a first name.
+///
+/// Without a comma, the given name is the first word plus the words after it that the
+/// nickname table knows as given names (optionally after particles): `"José María García
+/// López"` gives (`José María`, `García López`), `"María del Carmen Ruiz"` gives
+/// (`María del Carmen`, `Ruiz`), `"María de la Fuente"` gives (`María`, `de la Fuente`). At
+/// least one word is left for the surname.
 pub fn split_full_name(raw: &str) -> (Option<String>, Option<String>) {
     let t = raw.trim();
     if t.is_empty() {
@@ -33,10 +44,143 @@ pub fn split_full_name(raw: &str) -> (Option<String>, Option<String>) {
     if let Some((last, first)) = t.split_once(',') {
         return (non_empty(first), non_empty(last));
     }
-    let mut parts = t.split_whitespace();
-    let first = parts.next().map(str::to_string);
-    let rest: Vec<&str> = parts.collect();
-    (first, non_empty(&rest.join(" ")))
+    let words: Vec<&str> = t.split_whitespace().collect();
+    let folded: Vec<String> = words
+        .iter()
+        .map(|w| fold_name(w).unwrap_or_default())
+        .collect();
+    let mut given = 1;
+    let mut k = 1;
+    while k + 1 < words.len() {
+        // Particles join the given name only when a given name follows them ("del Carmen").
+        let mut j = k;
+        while j + 1 < words.len() && data::PARTICLES_SET.contains(folded[j].as_str()) {
+            j += 1;
+        }
+        if j + 1 < words.len() && data::GIVEN_NAMES.contains(&folded[j]) {
+            given = j + 1;
+            k = j + 1;
+        } else {
+            break;
+        }
+    }
+    (
+        Some(words[..given].join(" ")),
+        non_empty(&words[given..].join(" ")),
+    )
+}
+
+/// The formal first name of a nickname, folded (`"Pepe"` → `jose`, `"Bill"` → `william`,
+/// `"Mari Carmen"` → `maria del carmen`), from the nickname table in
+/// `data/nicknames.csv`; any other name comes back folded ([`fold_name`]). A compound name
+/// not in the table maps word by word (`"Pepe Luis"` → `jose luis`). Borrows when the input
+/// is already folded and not a nickname, so comparing `first_name_norm` values is cheap.
+///
+/// ```
+/// use omni_normalize::name::canonical_first;
+/// assert_eq!(canonical_first("Paco"), canonical_first("francisco"));
+/// assert_eq!(canonical_first("Lola"), "dolores");
+/// assert_eq!(canonical_first("María"), "maria");
+/// ```
+pub fn canonical_first(name: &str) -> Cow<'_, str> {
+    let key: Cow<'_, str> = if is_folded(name) {
+        Cow::Borrowed(name)
+    } else {
+        match fold_name(name) {
+            Some(f) => Cow::Owned(f),
+            None => return Cow::Borrowed(""),
+        }
+    };
+    let table: &'static std::collections::HashMap<String, String> = &data::NICKNAME;
+    if let Some(formal) = table.get(key.as_ref()) {
+        return Cow::Borrowed(formal.as_str());
+    }
+    if key.contains(' ') && key.split(' ').any(|w| table.contains_key(w)) {
+        let words: Vec<&str> = key
+            .split(' ')
+            .map(|w| table.get(w).map(String::as_str).unwrap_or(w))
+            .collect();
+        return Cow::Owned(words.join(" "));
+    }
+    key
+}
+
+/// Already in [`fold_name`]'s form: lowercase ASCII letters and digits, single spaces.
+fn is_folded(s: &str) -> bool {
+    !s.is_empty()
+        && !s.starts_with(' ')
+        && !s.ends_with(' ')
+        && !s.contains("  ")
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b' ')
+}
+
+/// Whether a word is a surname particle (`de`, `del`, `la`, `van`, `von`, `y`, ...; the list
+/// is `data/surname_particles.txt`), in any case.
+pub fn is_particle(word: &str) -> bool {
+    word.len() <= 6
+        && word.is_ascii()
+        && data::PARTICLES_SET.contains(word.to_ascii_lowercase().as_str())
+}
+
+/// The words of a surname (separated by spaces or hyphens) that identify it, without
+/// particles: `"de la Fuente y García"` → `["Fuente", "García"]`, `"van der Berg"` →
+/// `["Berg"]`. A surname made only of particles (`"Le"`, `"Da"`) keeps its words.
+pub fn surname_tokens(last: &str) -> Vec<&str> {
+    let words: Vec<&str> = words(last).map(|(s, e)| &last[s..e]).collect();
+    let kept: Vec<&str> = words.iter().copied().filter(|w| !is_particle(w)).collect();
+    if kept.is_empty() { words } else { kept }
+}
+
+/// Splits Spanish double surnames into (first surname, second surname), keeping particles
+/// with the surname they introduce: `"García López"` → (`García`, `López`), `"de la Fuente
+/// García"` → (`de la Fuente`, `García`), `"García-López"` and `"García y López"` → (`García`,
+/// `López`), `"Ruiz de la Torre"` → (`Ruiz`, `de la Torre`), `"van der Berg"` → (`van der
+/// Berg`, none). Matching can then compare the first surname alone, which is what a
+/// customer keeps when a form has room for one.
+pub fn split_surnames(last: &str) -> (&str, Option<&str>) {
+    let spans: Vec<(usize, usize)> = words(last).collect();
+    let Some(first_main) = spans.iter().position(|&(s, e)| !is_particle(&last[s..e])) else {
+        return (last.trim(), None);
+    };
+    let first = &last[spans[0].0..spans[first_main].1];
+    let mut rest = first_main + 1;
+    // A conjunction between the two surnames belongs to neither.
+    while rest < spans.len()
+        && matches!(
+            last[spans[rest].0..spans[rest].1]
+                .to_ascii_lowercase()
+                .as_str(),
+            "y" | "i" | "e"
+        )
+    {
+        rest += 1;
+    }
+    let second = (rest < spans.len()).then(|| &last[spans[rest].0..spans[spans.len() - 1].1]);
+    (first, second)
+}
+
+/// Byte ranges of the words of a name: split on whitespace and hyphens, surrounding
+/// punctuation (`.`, `,`, quotes) trimmed.
+fn words(s: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let mut out = Vec::new();
+    let mut start: Option<usize> = None;
+    for (i, c) in s.char_indices().chain(std::iter::once((s.len(), ' '))) {
+        if c.is_whitespace() || c == '-' {
+            if let Some(st) = start.take() {
+                let w = &s[st..i];
+                let trimmed = w.trim_matches(|c: char| !c.is_alphanumeric());
+                if !trimmed.is_empty() {
+                    let off =
+                        st + (w.len() - w.trim_start_matches(|c: char| !c.is_alphanumeric()).len());
+                    out.push((off, off + trimmed.len()));
+                }
+            }
+        } else if start.is_none() {
+            start = Some(i);
+        }
+    }
+    out.into_iter()
 }
 
 fn non_empty(s: &str) -> Option<String> {
@@ -66,5 +210,88 @@ mod tests {
         assert_eq!(split_full_name("García López, María"), want);
         assert_eq!(split_full_name("Cher"), (Some("Cher".into()), None));
         assert_eq!(split_full_name("  "), (None, None));
+    }
+
+    fn split(s: &str) -> (String, String) {
+        let (f, l) = split_full_name(s);
+        (f.unwrap_or_default(), l.unwrap_or_default())
+    }
+
+    #[test]
+    fn splits_compound_given_names() {
+        let cases = [
+            ("José María García López", "José María", "García López"),
+            ("Juan Carlos Pérez", "Juan Carlos", "Pérez"),
+            ("María del Carmen Ruiz Gil", "María del Carmen", "Ruiz Gil"),
+            ("María de los Ángeles Sanz", "María de los Ángeles", "Sanz"),
+            ("María de la Fuente", "María", "de la Fuente"),
+            ("Ana García", "Ana", "García"),
+            ("JOHN SMITH", "JOHN", "SMITH"),
+            ("John Ronald Tolkien", "John Ronald", "Tolkien"),
+            ("John Baker Smith", "John", "Baker Smith"),
+            ("José María", "José", "María"),
+            ("Ludwig van Beethoven", "Ludwig", "van Beethoven"),
+        ];
+        for (full, first, last) in cases {
+            assert_eq!(split(full), (first.to_string(), last.to_string()), "{full}");
+        }
+    }
+
+    #[test]
+    fn nicknames_map_to_formal_names() {
+        for (nick, formal) in [
+            ("Pepe", "José"),
+            ("PACO", "Francisco"),
+            ("Curro", "Francisco"),
+            ("Lola", "Dolores"),
+            ("Concha", "Concepción"),
+            ("Chema", "José María"),
+            ("Mari Carmen", "María del Carmen"),
+            ("Bill", "William"),
+            ("bob", "Robert"),
+            ("Liz", "Elizabeth"),
+            ("Peggy", "Margaret"),
+            ("Toño", "Antonio"),
+        ] {
+            assert_eq!(canonical_first(nick), canonical_first(formal), "{nick}");
+        }
+        assert_eq!(canonical_first("Pepe Luis"), "jose luis");
+        assert_eq!(canonical_first(" JOSÉ "), "jose");
+        assert_eq!(canonical_first("-"), "");
+        // Already folded and not a nickname: borrowed, no allocation.
+        assert!(matches!(canonical_first("maria"), Cow::Borrowed("maria")));
+        assert!(matches!(canonical_first("pepe"), Cow::Borrowed("jose")));
+    }
+
+    #[test]
+    fn surname_tokens_drop_particles() {
+        assert_eq!(
+            surname_tokens("de la Fuente y García"),
+            vec!["Fuente", "García"]
+        );
+        assert_eq!(surname_tokens("van der Berg"), vec!["Berg"]);
+        assert_eq!(surname_tokens("García-López"), vec!["García", "López"]);
+        assert_eq!(surname_tokens("O'Neill"), vec!["O'Neill"]);
+        assert_eq!(surname_tokens("Le"), vec!["Le"]);
+        assert_eq!(surname_tokens("  DEL  Río. "), vec!["Río"]);
+        assert!(surname_tokens("").is_empty());
+    }
+
+    #[test]
+    fn double_surnames() {
+        assert_eq!(split_surnames("García López"), ("García", Some("López")));
+        assert_eq!(
+            split_surnames("de la Fuente García"),
+            ("de la Fuente", Some("García"))
+        );
+        assert_eq!(split_surnames("García-López"), ("García", Some("López")));
+        assert_eq!(split_surnames("García y López"), ("García", Some("López")));
+        assert_eq!(
+            split_surnames("Ruiz de la Torre"),
+            ("Ruiz", Some("de la Torre"))
+        );
+        assert_eq!(split_surnames("van der Berg"), ("van der Berg", None));
+        assert_eq!(split_surnames("Smith"), ("Smith", None));
+        assert_eq!(split_surnames(" de "), ("de", None));
     }
 }

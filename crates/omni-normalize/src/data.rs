@@ -1,0 +1,96 @@
+//! The reference tables compiled into the binary (`data/*.csv`, `data/*.txt`), parsed once.
+//!
+//! They are data, not code, so that a retailer's own nicknames or street words are a line in a
+//! file; every key is folded the way it is looked up ([`crate::fold_name`]).
+
+use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
+
+use crate::name::fold_name;
+
+const NICKNAMES: &str = include_str!("../data/nicknames.csv");
+const PARTICLES: &str = include_str!("../data/surname_particles.txt");
+const STREET_WORDS: &str = include_str!("../data/street_abbreviations.csv");
+
+/// Data lines of a table: comments (`#`), blank lines and the header row (`header`) skipped.
+fn rows<'a>(text: &'a str, header: &'a str) -> impl Iterator<Item = &'a str> {
+    text.lines()
+        .map(str::trim)
+        .filter(move |l| !l.is_empty() && !l.starts_with('#') && !l.starts_with(header))
+}
+
+/// Folded nickname → folded formal name (`pepe` → `jose`).
+pub(crate) static NICKNAME: LazyLock<HashMap<String, String>> = LazyLock::new(|| {
+    rows(NICKNAMES, "nickname,")
+        .filter_map(|l| {
+            let (nick, formal) = l.split_once(',')?;
+            Some((fold_name(nick)?, fold_name(formal)?))
+        })
+        .collect()
+});
+
+/// Folded given names the tables know (formal names and their words, and nicknames): used
+/// to tell a compound given name (`José María`) from a first surname.
+pub(crate) static GIVEN_NAMES: LazyLock<HashSet<String>> = LazyLock::new(|| {
+    let mut out = HashSet::new();
+    for (nick, formal) in NICKNAME.iter() {
+        out.insert(nick.clone());
+        out.extend(formal.split(' ').map(str::to_string));
+    }
+    for p in PARTICLES_SET.iter() {
+        out.remove(*p);
+    }
+    out
+});
+
+/// Surname particles, folded (`de`, `la`, `van`, ...).
+pub(crate) static PARTICLES_SET: LazyLock<HashSet<&'static str>> =
+    LazyLock::new(|| rows(PARTICLES, "\u{0}").collect());
+
+/// How one address word is written out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct StreetWord {
+    /// The expansion (empty: the word is dropped).
+    pub expansion: String,
+    /// When set, `expansion` applies at the end of an address part only, this elsewhere.
+    pub elsewhere: Option<String>,
+}
+
+/// Folded abbreviation (`avda`, `c/`, `st`) → its expansion.
+pub(crate) static STREET: LazyLock<HashMap<String, StreetWord>> = LazyLock::new(|| {
+    rows(STREET_WORDS, "abbreviation,")
+        .filter_map(|l| {
+            let mut cols = l.split(',').map(str::trim);
+            let abbr = cols.next()?.to_lowercase();
+            let expansion = cols.next()?.to_string();
+            let elsewhere = cols.next().filter(|s| !s.is_empty()).map(str::to_string);
+            Some((
+                abbr,
+                StreetWord {
+                    expansion,
+                    elsewhere,
+                },
+            ))
+        })
+        .collect()
+});
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every data row parses, and no key appears twice once folded (a second row would
+    /// silently win over the first).
+    #[test]
+    fn tables_parse_without_duplicate_keys() {
+        let nick_rows = rows(NICKNAMES, "nickname,").count();
+        assert_eq!(NICKNAME.len(), nick_rows, "a nickname appears twice");
+        assert!(NICKNAME.len() >= 150, "{} nicknames", NICKNAME.len());
+        assert!(NICKNAME.iter().all(|(k, v)| k != v), "identity rows");
+        let street_rows = rows(STREET_WORDS, "abbreviation,").count();
+        assert_eq!(STREET.len(), street_rows, "an abbreviation appears twice");
+        assert!(PARTICLES_SET.contains("del") && PARTICLES_SET.contains("van"));
+        assert!(GIVEN_NAMES.contains("maria") && GIVEN_NAMES.contains("william"));
+        assert!(!GIVEN_NAMES.contains("del"));
+    }
+}
