@@ -1,54 +1,65 @@
-//! `[[export]]`: files written from the published snapshot after each build.
-
-use std::path::PathBuf;
+//! `[[export]]`: files written from the published snapshot after each build, through the
+//! same code as `omni export` ([`crate::audience`]).
 
 use omni_sql::Warehouse;
-use omni_sql::output::{Format, write_results};
 
+use crate::audience::{AudienceFormat, AudienceRequest, Purpose, Selection, SnapshotInfo};
 use crate::build::ExportResult;
-use crate::error::{Error, Result, io};
+use crate::error::{Error, Result};
+use crate::spec::ExportConfig;
 use crate::validate::Pipeline;
 
-fn sql_string(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "''"))
+/// The audience request of one `[[export]]` (validated beforehand).
+pub fn request(p: &Pipeline, x: &ExportConfig) -> Result<AudienceRequest> {
+    let format: AudienceFormat = x.format.parse().map_err(Error::Internal)?;
+    let purpose: Option<Purpose> = x
+        .purpose
+        .as_deref()
+        .map(str::parse)
+        .transpose()
+        .map_err(Error::Internal)?;
+    let selection = match (&x.segment, &x.query) {
+        (Some(seg), _) => Selection::Segment(seg.clone()),
+        (None, Some(q)) => Selection::Query(q.clone()),
+        (None, None) => return Err(Error::Internal("validated: segment or query".into())),
+    };
+    Ok(AudienceRequest {
+        selection,
+        format,
+        path: p.resolve_path(&x.path),
+        purpose,
+        // Data formats stay as they were before consent suppression existed; platform
+        // uploads are suppressed unless the file says otherwise.
+        suppress: x.suppress.unwrap_or(format.is_platform()),
+        split_rows: x.split_rows,
+    })
 }
 
-/// Writes every export of the pipeline; each file appears whole (temp file + rename).
+/// Writes every export of the pipeline; each file appears whole (temp file + rename), with
+/// its manifest (`PATH.manifest.json`).
 pub async fn run_exports(p: &Pipeline, wh: &Warehouse) -> Result<Vec<ExportResult>> {
     if p.spec.export.is_empty() {
         return Ok(Vec::new());
     }
-    let ctx = omni_sql::open_snapshot(&wh.current_dir()?).await?;
+    let dir = wh.current_dir()?;
+    let ctx = omni_sql::open_snapshot(&dir).await?;
+    let snap = SnapshotInfo::of_dir(&dir);
     let mut out = Vec::new();
     for x in &p.spec.export {
-        let sql = match (&x.segment, &x.query) {
-            (Some(seg), _) => format!(
-                "SELECT p.* FROM profiles p JOIN segment_membership s ON p.customer_id = s.customer_id \
-                 WHERE s.segment = {} AND s.status <> 'exited' ORDER BY p.customer_id",
-                sql_string(seg)
-            ),
-            (None, Some(q)) => q.clone(),
-            (None, None) => unreachable!("validated: segment or query"),
-        };
-        let (schema, batches) = omni_sql::query(&ctx, &sql)
+        let req = request(p, x)?;
+        let m = crate::audience::export_audience(&ctx, &snap, &req)
             .await
-            .map_err(|e| Error::Config {
-                file: p.file.clone(),
-                problems: vec![format!("key `export[{}]`: {e}", x.name)],
+            .map_err(|e| match e {
+                Error::Sql(_) | Error::User(_) => Error::Config {
+                    file: p.file.clone(),
+                    problems: vec![format!("key `export[{}]`: {e}", x.name)],
+                },
+                other => other,
             })?;
-        let format: Format = x.format.parse().map_err(Error::Internal)?;
-        let path: PathBuf = p.resolve_path(&x.path);
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(io(dir))?;
-        }
-        let tmp = path.with_extension("omni-tmp");
-        let f = std::fs::File::create(&tmp).map_err(io(&tmp))?;
-        write_results(format, &schema, &batches, std::io::BufWriter::new(f))?;
-        std::fs::rename(&tmp, &path).map_err(io(&path))?;
         out.push(ExportResult {
             name: x.name.clone(),
-            path,
-            rows: batches.iter().map(|b| b.num_rows() as u64).sum(),
+            path: req.path,
+            rows: m.rows,
         });
     }
     Ok(out)

@@ -14,6 +14,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod audience;
 pub mod build;
 pub mod error;
 pub mod export;

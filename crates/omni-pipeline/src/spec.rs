@@ -71,8 +71,20 @@ pub struct ExportConfig {
     /// ... or a SQL query over the snapshot.
     #[serde(default)]
     pub query: Option<String>,
-    /// `csv`, `json` or `parquet`.
+    /// `csv`, `json`, `jsonl`, `parquet`, or a platform layout: `meta`, `google`,
+    /// `mailchimp`, `klaviyo` (see `audience`).
     pub format: String,
     /// Output path, relative to the pipeline file.
     pub path: String,
+    /// Whose consent is checked: `email`, `sms`, `whatsapp`, `push` or `ads` (default: `ads`
+    /// for meta and google, `email` otherwise).
+    #[serde(default)]
+    pub purpose: Option<String>,
+    /// Leave out customers without consent for the purpose (default: true for the platform
+    /// formats, false for csv/json/jsonl/parquet).
+    #[serde(default)]
+    pub suppress: Option<bool>,
+    /// Split into files of at most this many rows (`NAME-00001.EXT`, ...).
+    #[serde(default)]
+    pub split_rows: Option<usize>,
 }

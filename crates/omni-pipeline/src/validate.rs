@@ -230,13 +230,16 @@ pub fn parse(path: &Path, text: &str) -> Result<Pipeline> {
             }
             _ => {}
         }
-        if !matches!(x.format.as_str(), "csv" | "json" | "parquet") {
+        if let Err(e) = x.format.parse::<crate::audience::AudienceFormat>() {
+            p(format!("{at}.format"), e);
+        }
+        if let Some(Err(e)) = x.purpose.as_ref().map(|v| v.parse::<crate::audience::Purpose>()) {
+            p(format!("{at}.purpose"), e);
+        }
+        if x.split_rows == Some(0) {
             p(
-                format!("{at}.format"),
-                format!(
-                    "{:?} is not an export format: use csv, json or parquet",
-                    x.format
-                ),
+                format!("{at}.split_rows"),
+                "must be at least 1 (or leave it out for one file)".into(),
             );
         }
     }
