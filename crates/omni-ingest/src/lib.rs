@@ -33,6 +33,9 @@ pub mod mapping;
 pub mod parse;
 pub mod read;
 
+#[cfg(test)]
+mod options_tests;
+
 use std::path::{Component, Path, PathBuf};
 
 use rayon::prelude::*;

@@ -1,19 +1,21 @@
 //! Mapping a [`RawTable`] to canonical records, transactions and rejects.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
 use arrow::array::{
-    ArrayRef, BooleanBuilder, Date32Builder, Decimal128Builder, StringBuilder,
+    ArrayRef, BooleanBuilder, Date32Builder, Decimal128Builder, StringArray, StringBuilder,
     TimestampMicrosecondBuilder, UInt64Builder,
 };
 use arrow::record_batch::RecordBatch;
 use omni_core::fields::{CanonicalField, FieldType, TRANSACTION_FIELDS};
 use omni_core::schema::{self, AMOUNT_PRECISION, AMOUNT_SCALE};
 
-use crate::config::{FieldSpec, SourceConfig};
+use crate::config::{FieldExpr, FieldSpec, NamePart, SourceConfig};
 use crate::normalize::{
-    PhoneNormalizer, fold_name, normalize_email, normalize_id, normalize_postcode, split_full_name,
+    PhoneNormalizer, fold_name, normalize_email, normalize_id, normalize_postcode,
+    pad_spanish_postcode, split_full_name,
 };
 use crate::parse::{parse_amount, parse_bool, parse_date, parse_timestamp};
 use crate::read::{RawTable, TextColumn};
@@ -22,6 +24,16 @@ use crate::read::{RawTable, TextColumn};
 /// unknown transaction keys, a missing `record_id` or `amount`. Each is (key, message).
 pub fn mapping_problems(src: &SourceConfig) -> Vec<(String, String)> {
     let mut out = Vec::new();
+    for (key, spec) in &src.fields {
+        for m in spec.problems() {
+            out.push((format!("fields.{key}"), m));
+        }
+    }
+    for (key, spec) in src.transaction.iter().flatten() {
+        for m in spec.problems() {
+            out.push((format!("transaction.{key}"), m));
+        }
+    }
     for key in src.fields.keys() {
         if CanonicalField::parse(key).is_none() {
             let hint = omni_core::suggest(key, CanonicalField::names())
@@ -70,18 +82,66 @@ pub fn mapping_problems(src: &SourceConfig) -> Vec<(String, String)> {
 
 /// Every (key, column) the mapping reads, for checking against a file's columns.
 pub fn mapped_columns(src: &SourceConfig) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = src
-        .fields
-        .iter()
-        .map(|(k, v)| (format!("fields.{k}"), v.column().to_string()))
-        .collect();
-    if let Some(tx) = &src.transaction {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for (k, v) in &src.fields {
         out.extend(
-            tx.iter()
-                .map(|(k, v)| (format!("transaction.{k}"), v.column().to_string())),
+            v.columns()
+                .into_iter()
+                .map(|c| (format!("fields.{k}"), c.to_string())),
+        );
+    }
+    for (k, v) in src.transaction.iter().flatten() {
+        out.extend(
+            v.columns()
+                .into_iter()
+                .map(|c| (format!("transaction.{k}"), c.to_string())),
         );
     }
     out
+}
+
+/// The text column a field spec reads from a table: the mapped column, or the value of a
+/// `concat` or `split` expression computed for every row. `None` when a column is missing.
+fn field_column<'t>(spec: &FieldSpec, table: &'t RawTable) -> Option<Cow<'t, TextColumn>> {
+    match spec.expr() {
+        FieldExpr::Column(c) => table.column(c).map(Cow::Borrowed),
+        FieldExpr::Concat { columns, sep } => {
+            let cols: Vec<&TextColumn> = columns
+                .iter()
+                .map(|c| table.column(c))
+                .collect::<Option<_>>()?;
+            let mut out = StringBuilder::with_capacity(table.num_rows(), table.num_rows() * 16);
+            let mut buf = String::new();
+            for i in 0..table.num_rows() {
+                buf.clear();
+                for v in cols.iter().filter_map(|c| c.get(i)).map(str::trim) {
+                    if !buf.is_empty() {
+                        buf.push_str(sep);
+                    }
+                    buf.push_str(v);
+                }
+                if buf.is_empty() {
+                    out.append_null();
+                } else {
+                    out.append_value(&buf);
+                }
+            }
+            Some(Cow::Owned(TextColumn::Plain(out.finish())))
+        }
+        FieldExpr::Split { column, part } => {
+            let col = table.column(column)?;
+            let values: StringArray = (0..table.num_rows())
+                .map(|i| {
+                    let (first, last) = col.get(i).map(split_full_name).unwrap_or((None, None));
+                    match part {
+                        NamePart::First => first,
+                        NamePart::Last => last,
+                    }
+                })
+                .collect();
+            Some(Cow::Owned(TextColumn::Plain(values)))
+        }
+    }
 }
 
 /// Settings shared by all sources of a pipeline.
@@ -259,33 +319,92 @@ pub struct Mapped {
 /// Maps the raw tables of one source's files. `files` pairs each file's display name with
 /// its rows. Record ids must be unique across the source's files.
 pub fn map_source(src: &SourceConfig, files: &[(String, RawTable)], opts: &MapOptions) -> Mapped {
-    let schema = schema::source_records();
-    let mut builders: Vec<ColBuilder> = schema
-        .fields()
-        .iter()
-        .map(|f| match f.data_type() {
-            arrow::datatypes::DataType::Utf8 => ColBuilder::Text(StringBuilder::new()),
-            arrow::datatypes::DataType::Timestamp(..) => {
-                ColBuilder::Ts(TimestampMicrosecondBuilder::new())
-            }
-            arrow::datatypes::DataType::Date32 => ColBuilder::Date(Date32Builder::new()),
-            arrow::datatypes::DataType::Boolean => ColBuilder::Bool(BooleanBuilder::new()),
-            arrow::datatypes::DataType::UInt64 => ColBuilder::Line(UInt64Builder::new()),
-            t => unreachable!("unexpected type {t} in source_records"),
-        })
-        .collect();
-    let col_index = |name: &str| schema.index_of(name).expect("column in schema");
-    let mut rejects = Rejects::new();
-    let mut txs = Transactions::new();
-    let mut stats = SourceStats {
-        source: src.name.clone(),
-        files: files.len(),
-        ..Default::default()
-    };
-    let mut seen_ids: HashSet<String> = HashSet::new();
-    let mut seen_tx: HashSet<String> = HashSet::new();
-
+    let mut m = Mapper::new(src, opts);
     for (file, table) in files {
+        m.add(file, table);
+    }
+    m.finish()
+}
+
+/// Maps a source table by table: the tables of one source's files, each possibly in several
+/// chunks (consecutive [`add`](Mapper::add) calls with the same file name), in file order.
+/// Only the mapped Arrow output is kept, so the raw tables can be dropped after each call.
+pub struct Mapper<'a> {
+    src: &'a SourceConfig,
+    opts: &'a MapOptions,
+    schema: arrow::datatypes::SchemaRef,
+    builders: Vec<ColBuilder>,
+    rejects: Rejects,
+    txs: Transactions,
+    stats: SourceStats,
+    seen_ids: HashSet<String>,
+    seen_tx: HashSet<String>,
+    last_file: Option<String>,
+}
+
+impl<'a> Mapper<'a> {
+    pub fn new(src: &'a SourceConfig, opts: &'a MapOptions) -> Self {
+        let schema = schema::source_records();
+        let builders: Vec<ColBuilder> = schema
+            .fields()
+            .iter()
+            .map(|f| match f.data_type() {
+                arrow::datatypes::DataType::Utf8 => ColBuilder::Text(StringBuilder::new()),
+                arrow::datatypes::DataType::Timestamp(..) => {
+                    ColBuilder::Ts(TimestampMicrosecondBuilder::new())
+                }
+                arrow::datatypes::DataType::Date32 => ColBuilder::Date(Date32Builder::new()),
+                arrow::datatypes::DataType::Boolean => ColBuilder::Bool(BooleanBuilder::new()),
+                arrow::datatypes::DataType::UInt64 => ColBuilder::Line(UInt64Builder::new()),
+                t => unreachable!("unexpected type {t} in source_records"),
+            })
+            .collect();
+        Mapper {
+            src,
+            opts,
+            schema,
+            builders,
+            rejects: Rejects::new(),
+            txs: Transactions::new(),
+            stats: SourceStats {
+                source: src.name.clone(),
+                ..Default::default()
+            },
+            seen_ids: HashSet::new(),
+            seen_tx: HashSet::new(),
+            last_file: None,
+        }
+    }
+
+    /// Rows counted so far (`rows_read`).
+    pub fn stats(&self) -> &SourceStats {
+        &self.stats
+    }
+
+    /// Maps one table (a file, or a chunk of one).
+    pub fn add(&mut self, file: &str, table: &RawTable) {
+        if self.last_file.as_deref() != Some(file) {
+            self.stats.files += 1;
+            self.last_file = Some(file.to_string());
+        }
+        let Mapper {
+            src,
+            opts,
+            schema,
+            builders,
+            rejects,
+            txs,
+            stats,
+            seen_ids,
+            seen_tx,
+            ..
+        } = self;
+        let (src, opts) = (*src, *opts);
+        let rejects = &mut *rejects;
+        let stats = &mut *stats;
+        let txs = &mut *txs;
+        let col_index = |name: &str| schema.index_of(name).expect("column in schema");
+        let file = &file.to_string();
         stats.rows_read += (table.num_rows() + table.bad_rows.len()) as u64;
         for b in &table.bad_rows {
             let class = if b.reason.starts_with("expected") {
@@ -294,8 +413,8 @@ pub fn map_source(src: &SourceConfig, files: &[(String, RawTable)], opts: &MapOp
                 "malformed row"
             };
             push_reject(
-                &mut rejects,
-                &mut stats,
+                rejects,
+                stats,
                 &src.name,
                 file,
                 Some(b.line),
@@ -305,20 +424,26 @@ pub fn map_source(src: &SourceConfig, files: &[(String, RawTable)], opts: &MapOp
                 &b.reason,
             );
         }
-        // Resolve the mapping against this file's columns once.
-        let fields: Vec<(CanonicalField, &FieldSpec, Option<&TextColumn>)> = src
+        // Resolve the mapping against this file's columns once (expressions computed here).
+        let fields: Vec<(CanonicalField, &FieldSpec, Option<Cow<'_, TextColumn>>)> = src
             .fields
             .iter()
             .filter_map(|(k, spec)| {
-                CanonicalField::parse(k).map(|f| (f, spec, table.column(spec.column())))
+                CanonicalField::parse(k).map(|f| (f, spec, field_column(spec, table)))
             })
             .collect();
         let get = |f: CanonicalField| fields.iter().find(|(x, _, _)| *x == f);
         let tx_spec = src.transaction.as_ref();
+        let tx_cols: Vec<(&str, &FieldSpec, Option<Cow<'_, TextColumn>>)> = tx_spec
+            .iter()
+            .flat_map(|t| t.iter())
+            .map(|(k, spec)| (k.as_str(), spec, field_column(spec, table)))
+            .collect();
         let tx_col = |k: &str| {
-            tx_spec
-                .and_then(|t| t.get(k))
-                .map(|spec| (spec, table.column(spec.column())))
+            tx_cols
+                .iter()
+                .find(|(x, _, _)| *x == k)
+                .map(|(_, spec, c)| (*spec, c.as_deref()))
         };
 
         'rows: for i in 0..table.num_rows() {
@@ -326,14 +451,14 @@ pub fn map_source(src: &SourceConfig, files: &[(String, RawTable)], opts: &MapOp
             let mut vals: Vec<Val> = vec![Val::Null; builders.len()];
             let text = |f: CanonicalField| {
                 get(f)
-                    .and_then(|(_, _, c)| c.and_then(|c| c.get(i)))
+                    .and_then(|(_, _, c)| c.as_ref().and_then(|c| c.get(i)))
                     .map(str::trim)
             };
             // record_id
             let Some(record_id) = text(CanonicalField::RecordId) else {
                 push_reject(
-                    &mut rejects,
-                    &mut stats,
+                    rejects,
+                    stats,
                     &src.name,
                     file,
                     Some(line),
@@ -346,8 +471,8 @@ pub fn map_source(src: &SourceConfig, files: &[(String, RawTable)], opts: &MapOp
             };
             if seen_ids.contains(record_id) {
                 push_reject(
-                    &mut rejects,
-                    &mut stats,
+                    rejects,
+                    stats,
                     &src.name,
                     file,
                     Some(line),
@@ -365,7 +490,7 @@ pub fn map_source(src: &SourceConfig, files: &[(String, RawTable)], opts: &MapOp
             vals[col_index("line")] = Val::Line(line);
 
             for (f, spec, col) in &fields {
-                let Some(raw) = col.and_then(|c| c.get(i)) else {
+                let Some(raw) = col.as_ref().and_then(|c| c.get(i)) else {
                     continue;
                 };
                 let v = raw.trim();
@@ -379,8 +504,8 @@ pub fn map_source(src: &SourceConfig, files: &[(String, RawTable)], opts: &MapOp
                 match parsed {
                     Err(reason) => {
                         push_reject(
-                            &mut rejects,
-                            &mut stats,
+                            rejects,
+                            stats,
                             &src.name,
                             file,
                             Some(line),
@@ -463,6 +588,15 @@ pub fn map_source(src: &SourceConfig, files: &[(String, RawTable)], opts: &MapOp
                 vals[col_index("full_name")] = Val::Text(format!("{a} {b}"));
             }
 
+            // A Spanish postcode a spreadsheet turned into a number lost its leading zero.
+            if let (Val::Text(country), Val::Text(pc)) =
+                (&vals[col_index("country")], &vals[col_index("postcode")])
+                && country == "ES"
+                && let Some(padded) = pad_spanish_postcode(pc)
+            {
+                vals[col_index("postcode")] = Val::Text(padded);
+            }
+
             // Transaction.
             let mut tx: Option<Tx> = None;
             if tx_spec.is_some() {
@@ -477,8 +611,8 @@ pub fn map_source(src: &SourceConfig, files: &[(String, RawTable)], opts: &MapOp
                     {
                         Some(Err(reason)) => {
                             push_reject(
-                                &mut rejects,
-                                &mut stats,
+                                rejects,
+                                stats,
                                 &src.name,
                                 file,
                                 Some(line),
@@ -501,8 +635,8 @@ pub fn map_source(src: &SourceConfig, files: &[(String, RawTable)], opts: &MapOp
                     Some(Ok(c)) => c,
                     Some(Err(reason)) => {
                         push_reject(
-                            &mut rejects,
-                            &mut stats,
+                            rejects,
+                            stats,
                             &src.name,
                             file,
                             Some(line),
@@ -515,8 +649,8 @@ pub fn map_source(src: &SourceConfig, files: &[(String, RawTable)], opts: &MapOp
                     }
                     None => {
                         push_reject(
-                            &mut rejects,
-                            &mut stats,
+                            rejects,
+                            stats,
                             &src.name,
                             file,
                             Some(line),
@@ -530,8 +664,8 @@ pub fn map_source(src: &SourceConfig, files: &[(String, RawTable)], opts: &MapOp
                 };
                 if seen_tx.contains(&id) {
                     push_reject(
-                        &mut rejects,
-                        &mut stats,
+                        rejects,
+                        stats,
                         &src.name,
                         file,
                         Some(line),
@@ -577,13 +711,18 @@ pub fn map_source(src: &SourceConfig, files: &[(String, RawTable)], opts: &MapOp
             }
         }
     }
-    let cols: Vec<ArrayRef> = builders.into_iter().map(ColBuilder::finish).collect();
-    let records = RecordBatch::try_new(schema, cols).expect("source_records schema matches");
-    Mapped {
-        records,
-        transactions: txs.finish(),
-        rejects: rejects.finish(),
-        stats,
+
+    /// The mapped records, transactions and rejects, and the counts.
+    pub fn finish(self) -> Mapped {
+        let cols: Vec<ArrayRef> = self.builders.into_iter().map(ColBuilder::finish).collect();
+        let records =
+            RecordBatch::try_new(self.schema, cols).expect("source_records schema matches");
+        Mapped {
+            records,
+            transactions: self.txs.finish(),
+            rejects: self.rejects.finish(),
+            stats: self.stats,
+        }
     }
 }
 
