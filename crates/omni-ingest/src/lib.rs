@@ -34,11 +34,11 @@ pub mod parse;
 pub mod read;
 
 #[cfg(test)]
+mod chunk_tests;
+#[cfg(test)]
 mod options_tests;
 
 use std::path::{Component, Path, PathBuf};
-
-use rayon::prelude::*;
 
 pub use error::{Error, Result};
 pub use mapping::{MapOptions, Mapped, SourceStats};
@@ -121,18 +121,42 @@ pub fn check_columns(src: &SourceConfig, files: &[PathBuf]) -> Result<()> {
 }
 
 /// Reads and maps every file of one source.
-#[tracing::instrument(skip_all, fields(source = %src.name))]
 pub fn ingest_source(src: &SourceConfig, base_dir: &Path, opts: &MapOptions) -> Result<Mapped> {
+    ingest_source_chunked(src, base_dir, opts, read::chunked::DEFAULT_CHUNK_BYTES)
+}
+
+/// [`ingest_source`] with CSV and JSON-lines files read in blocks of about `chunk_bytes`
+/// (cut at record boundaries). Each block is parsed, mapped and dropped, keeping only the
+/// mapped Arrow output: memory is about two blocks plus the output, whatever the file
+/// size. The next block is read while the current one is mapped. Line numbers, rejects and
+/// counts are the same for any block size.
+#[tracing::instrument(skip_all, fields(source = %src.name))]
+pub fn ingest_source_chunked(
+    src: &SourceConfig,
+    base_dir: &Path,
+    opts: &MapOptions,
+    chunk_bytes: usize,
+) -> Result<Mapped> {
     let files = source_files(src, base_dir)?;
-    let tables: Vec<(String, read::RawTable)> = files
-        .par_iter()
-        .map(|f| read::read_file(src, f).map(|t| (f.to_string_lossy().to_string(), t)))
-        .collect::<Result<_>>()?;
-    let mapped = mapping::map_source(src, &tables, opts);
+    let mut mapper = mapping::Mapper::new(src, opts);
+    let mut chunks = 0usize;
+    for f in &files {
+        let name = f.to_string_lossy().to_string();
+        let mut reader = read::FileChunks::open(src, f, chunk_bytes)?;
+        let mut current = reader.next_table()?;
+        while let Some(table) = current {
+            chunks += 1;
+            let (_, next) = rayon::join(|| mapper.add(&name, &table), || reader.next_table());
+            drop(table);
+            current = next?;
+        }
+    }
+    let mapped = mapper.finish();
     tracing::info!(
         rows_read = mapped.stats.rows_read,
         accepted = mapped.stats.accepted,
         rejected = mapped.stats.rejected,
+        chunks,
         "ingested"
     );
     Ok(mapped)

@@ -164,35 +164,56 @@ pub struct SourceStats {
     pub reject_reasons: BTreeMap<String, u64>,
 }
 
+/// Rejected rows, put in (file, line) order when finished, so that the table does not
+/// depend on how files were cut into blocks.
 struct Rejects {
-    source: StringBuilder,
-    file: StringBuilder,
-    line: UInt64Builder,
-    raw: StringBuilder,
-    field: StringBuilder,
-    reason: StringBuilder,
+    rows: Vec<RejectRow>,
+    /// Sequence number of the current file within the source.
+    file_seq: usize,
+}
+
+struct RejectRow {
+    file_seq: usize,
+    source: String,
+    file: String,
+    line: Option<u64>,
+    raw: String,
+    field: Option<String>,
+    reason: String,
 }
 
 impl Rejects {
     fn new() -> Self {
         Rejects {
-            source: StringBuilder::new(),
-            file: StringBuilder::new(),
-            line: UInt64Builder::new(),
-            raw: StringBuilder::new(),
-            field: StringBuilder::new(),
-            reason: StringBuilder::new(),
+            rows: Vec::new(),
+            file_seq: 0,
         }
     }
 
     fn finish(mut self) -> RecordBatch {
+        // Stable: rows of one line keep their order.
+        self.rows.sort_by_key(|r| (r.file_seq, r.line));
+        let mut source = StringBuilder::new();
+        let mut file = StringBuilder::new();
+        let mut line = UInt64Builder::new();
+        let mut raw = StringBuilder::new();
+        let mut field = StringBuilder::new();
+        let mut reason = StringBuilder::new();
+        for r in self.rows {
+            source.append_value(r.source);
+            file.append_value(r.file);
+            line.append_option(r.line);
+            raw.append_value(r.raw);
+            field.append_option(r.field);
+            reason.append_value(r.reason);
+        }
         let cols: Vec<ArrayRef> = vec![
-            Arc::new(self.source.finish()),
-            Arc::new(self.file.finish()),
-            Arc::new(self.line.finish()),
-            Arc::new(self.raw.finish()),
-            Arc::new(self.field.finish()),
-            Arc::new(self.reason.finish()),
+            Arc::new(source.finish()),
+            Arc::new(file.finish()),
+            Arc::new(line.finish()),
+            Arc::new(raw.finish()),
+            Arc::new(field.finish()),
+            Arc::new(reason.finish()),
         ];
         RecordBatch::try_new(schema::rejects(), cols).expect("rejects schema matches builders")
     }
@@ -385,6 +406,7 @@ impl<'a> Mapper<'a> {
     pub fn add(&mut self, file: &str, table: &RawTable) {
         if self.last_file.as_deref() != Some(file) {
             self.stats.files += 1;
+            self.rejects.file_seq = self.stats.files;
             self.last_file = Some(file.to_string());
         }
         let Mapper {
@@ -738,12 +760,15 @@ fn push_reject(
     class: &str,
     reason: &str,
 ) {
-    rejects.source.append_value(source);
-    rejects.file.append_value(file);
-    rejects.line.append_option(line);
-    rejects.raw.append_value(raw);
-    rejects.field.append_option(field);
-    rejects.reason.append_value(reason);
+    rejects.rows.push(RejectRow {
+        file_seq: rejects.file_seq,
+        source: source.to_string(),
+        file: file.to_string(),
+        line,
+        raw: raw.to_string(),
+        field: field.map(str::to_string),
+        reason: reason.to_string(),
+    });
     *stats.reject_reasons.entry(class.to_string()).or_default() += 1;
     stats.rejected += 1;
 }

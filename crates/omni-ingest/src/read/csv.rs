@@ -7,6 +7,7 @@ use std::path::Path;
 
 use polars::prelude::*;
 
+use super::chunked::TextBlocks;
 use super::{BadRow, RawTable, TextColumn, bridge, read_text};
 use crate::config::CsvOptions;
 use crate::error::{Error, Result};
@@ -52,10 +53,38 @@ fn line_break(bytes: &[u8], i: usize) -> usize {
 /// start (elsewhere it is a literal), `""` inside quotes is a literal quote, line breaks
 /// (LF, CRLF or a lone CR) inside quotes belong to the field. Blank lines are skipped.
 pub fn scan_records(bytes: &[u8], delimiter: u8, quote: Option<u8>) -> Vec<RecordSpan> {
+    scan_from(bytes, 1, delimiter, quote, true).records
+}
+
+/// What [`scan_from`] found in one block of a file.
+#[derive(Debug)]
+pub struct Scan {
+    pub records: Vec<RecordSpan>,
+    /// Bytes of the block the records cover; the rest starts an unfinished record and
+    /// belongs to the next block.
+    pub consumed: usize,
+    /// Line number at `consumed`.
+    pub next_line: u64,
+}
+
+/// [`scan_records`] over one block of a file whose first line is `first_line`. When the
+/// block is not the file's last (`last_block = false`), a record that might go on in the next
+/// block (no line break after it yet, a quoted field still open, a CR that may be the first
+/// half of a CRLF) is not returned: the scan stops at its start, so that records, their line
+/// numbers and their quoting come out exactly as in a scan of the whole file.
+pub fn scan_from(
+    bytes: &[u8],
+    first_line: u64,
+    delimiter: u8,
+    quote: Option<u8>,
+    last_block: bool,
+) -> Scan {
     let n = bytes.len();
     let mut out = Vec::with_capacity(n / 64 + 1);
     let mut i = 0usize;
-    let mut line: u64 = 1;
+    let mut line: u64 = first_line;
+    // A line break at `at` that ends the block may be the CR of a CRLF split by the block end.
+    let open_end = |at: usize| !last_block && (at >= n || (bytes[at] == b'\r' && at + 1 == n));
     while i < n {
         let mut rec = RecordSpan {
             line,
@@ -69,6 +98,7 @@ pub fn scan_records(bytes: &[u8], delimiter: u8, quote: Option<u8>) -> Vec<Recor
         // The first line break inside a quoted field: where a malformed record is cut.
         let mut first_break: Option<usize> = None;
         let mut next = n;
+        let mut terminated = false;
         while i < n {
             let c = bytes[i];
             let brk = line_break(bytes, i);
@@ -92,6 +122,7 @@ pub fn scan_records(bytes: &[u8], delimiter: u8, quote: Option<u8>) -> Vec<Recor
                 rec.end = i;
                 next = i + brk;
                 line += 1;
+                terminated = true;
                 break;
             }
             if c == delimiter {
@@ -99,6 +130,7 @@ pub fn scan_records(bytes: &[u8], delimiter: u8, quote: Option<u8>) -> Vec<Recor
                 state = State::FieldStart;
             } else if state == State::Closed {
                 rec.malformed = Some("text after the closing quote of a field");
+                terminated = true;
                 break;
             } else if Some(c) == quote && state == State::FieldStart {
                 state = State::Quoted;
@@ -111,9 +143,24 @@ pub fn scan_records(bytes: &[u8], delimiter: u8, quote: Option<u8>) -> Vec<Recor
         if i >= n && state == State::Quoted {
             rec.malformed = Some("a quoted field is never closed");
         }
+        if !terminated && !last_block {
+            // The record (or its open quote) runs into the next block.
+            return Scan {
+                records: out,
+                consumed: rec.start,
+                next_line: rec.line,
+            };
+        }
         if rec.malformed.is_some() {
             let cut = first_break
                 .unwrap_or_else(|| (i..n).find(|&j| line_break(bytes, j) > 0).unwrap_or(n));
+            if open_end(cut) {
+                return Scan {
+                    records: out,
+                    consumed: rec.start,
+                    next_line: rec.line,
+                };
+            }
             rec.end = cut;
             next = if cut < n {
                 cut + line_break(bytes, cut)
@@ -121,13 +168,23 @@ pub fn scan_records(bytes: &[u8], delimiter: u8, quote: Option<u8>) -> Vec<Recor
                 n
             };
             line = rec.line + u64::from(cut < n);
+        } else if terminated && open_end(rec.end) {
+            return Scan {
+                records: out,
+                consumed: rec.start,
+                next_line: rec.line,
+            };
         }
         i = next;
         if rec.end > rec.start {
             out.push(rec);
         }
     }
-    out
+    Scan {
+        records: out,
+        consumed: n,
+        next_line: line,
+    }
 }
 
 fn options(opts: &CsvOptions, path: &Path) -> Result<(u8, Option<u8>)> {
@@ -246,8 +303,19 @@ pub fn header(opts: &CsvOptions, path: &Path) -> Result<Vec<String>> {
         return check_unique(opts.columns.clone(), path);
     }
     let (delimiter, quote) = options(opts, path)?;
-    let text = read_text(path)?;
-    let first = scan_records(&text, delimiter, quote)
+    // Only as much of the file as the header needs.
+    let mut blocks = TextBlocks::open(path, 1 << 20)?;
+    let (text, scan) = loop {
+        let (text, last) = blocks.next_block()?;
+        let scan = scan_from(&text, 1, delimiter, quote, last);
+        if scan.records.is_empty() && !last {
+            blocks.unread(text);
+            continue;
+        }
+        break (text, scan);
+    };
+    let first = scan
+        .records
         .into_iter()
         .next()
         .ok_or_else(|| Error::Unreadable {
@@ -257,7 +325,7 @@ pub fn header(opts: &CsvOptions, path: &Path) -> Result<Vec<String>> {
     header_names(&text, &first, delimiter, quote, path)
 }
 
-/// Reads a CSV file into text columns.
+/// Reads a CSV file into text columns, all at once (see [`Chunks`] for large files).
 pub fn read(opts: &CsvOptions, path: &Path) -> Result<RawTable> {
     let (delimiter, quote) = options(opts, path)?;
     let text = read_text(path)?;
@@ -273,10 +341,94 @@ pub fn read(opts: &CsvOptions, path: &Path) -> Result<RawTable> {
     if names.is_empty() && body.is_empty() {
         return Ok(RawTable::empty());
     }
+    let body = body.to_vec();
+    table_from(text, &body, &names, delimiter, quote, path)
+}
+
+/// A CSV file read block by block ([`super::chunked::TextBlocks`]): each [`Chunks::next_table`]
+/// is the [`RawTable`] of the complete records of about `chunk_bytes` of the file, with the
+/// line numbers and rejects a whole-file read gives.
+pub struct Chunks {
+    blocks: TextBlocks,
+    delimiter: u8,
+    quote: Option<u8>,
+    /// Column names: from the options, or from the header once read.
+    names: Option<Vec<String>>,
+    line: u64,
+    done: bool,
+}
+
+impl Chunks {
+    pub fn open(opts: &CsvOptions, path: &Path, chunk_bytes: usize) -> Result<Self> {
+        let (delimiter, quote) = options(opts, path)?;
+        let names = if opts.has_header {
+            None
+        } else {
+            Some(check_unique(opts.columns.clone(), path)?)
+        };
+        Ok(Chunks {
+            blocks: TextBlocks::open(path, chunk_bytes)?,
+            delimiter,
+            quote,
+            names,
+            line: 1,
+            done: false,
+        })
+    }
+
+    /// The next chunk's table; `None` after the last. A file yields at least one table
+    /// (empty for an empty file).
+    pub fn next_table(&mut self) -> Result<Option<RawTable>> {
+        if self.done {
+            return Ok(None);
+        }
+        loop {
+            let (mut text, last) = self.blocks.next_block()?;
+            let scan = scan_from(&text, self.line, self.delimiter, self.quote, last);
+            if scan.records.is_empty() && !last {
+                // One record longer than the block: read on.
+                self.blocks.unread(text);
+                continue;
+            }
+            let mut spans = scan.records;
+            self.line = scan.next_line;
+            self.done = last;
+            let tail = text.split_off(scan.consumed);
+            self.blocks.unread(tail);
+            let path = self.blocks.path().to_path_buf();
+            if self.names.is_none() {
+                match spans.first() {
+                    Some(h) => {
+                        let names = header_names(&text, h, self.delimiter, self.quote, &path)?;
+                        self.names = Some(names);
+                        spans.remove(0);
+                    }
+                    None => return Ok(Some(RawTable::empty())),
+                }
+            }
+            let names = self.names.as_deref().unwrap_or_default();
+            if names.is_empty() && spans.is_empty() {
+                return Ok(Some(RawTable::empty()));
+            }
+            return table_from(text, &spans, names, self.delimiter, self.quote, &path).map(Some);
+        }
+    }
+}
+
+/// The table of the records `spans` of `text` (header excluded): rows with the wrong field
+/// count or broken quoting become bad rows, polars parses the rest.
+fn table_from(
+    text: Vec<u8>,
+    spans: &[RecordSpan],
+    names: &[String],
+    delimiter: u8,
+    quote: Option<u8>,
+    path: &Path,
+) -> Result<RawTable> {
     let width = names.len();
-    let mut good = Vec::with_capacity(body.len());
+    let mut good = Vec::with_capacity(spans.len());
     let mut bad_rows = Vec::new();
-    for s in body {
+    for s in spans {
         if let Some(why) = s.malformed {
             bad_rows.push(BadRow {
                 line: s.line,

@@ -8,25 +8,46 @@ use arrow::array::StringArray;
 use rayon::prelude::*;
 use serde_json::Value;
 
+use super::chunked::TextBlocks;
 use super::{BadRow, RawTable, TextColumn, read_text};
 use crate::error::Result;
 
 /// Byte ranges and 1-based line numbers of the non-blank lines. Lines end with LF, CRLF or
 /// a lone CR (old Mac files; JSON never holds a raw CR inside a string).
 fn line_spans(text: &[u8]) -> Vec<(u64, usize, usize)> {
+    lines_from(text, 1, true).0
+}
+
+/// [`line_spans`] of one block of a file starting at line `first_line`. Unless it is the
+/// file's last block, the text after the last line break (and a final CR, which may be half
+/// of a CRLF) is left for the next block: returns the spans, the bytes they cover and the line
+/// number there.
+fn lines_from(
+    text: &[u8],
+    first_line: u64,
+    last_block: bool,
+) -> (Vec<(u64, usize, usize)>, usize, u64) {
     let mut out = Vec::new();
     let mut start = 0;
-    let mut line = 1u64;
+    let mut line = first_line;
+    let n = text.len();
     for (i, &c) in text.iter().enumerate() {
         let lone_cr = c == b'\r' && text.get(i + 1) != Some(&b'\n');
         if c == b'\n' || lone_cr {
+            if lone_cr && i + 1 == n && !last_block {
+                return (out, start, line);
+            }
             push_line(&mut out, text, line, start, i);
             start = i + 1;
             line += 1;
         }
     }
-    push_line(&mut out, text, line, start, text.len());
-    out
+    if last_block {
+        push_line(&mut out, text, line, start, n);
+        (out, n, line)
+    } else {
+        (out, start, line)
+    }
 }
 
 fn push_line(out: &mut Vec<(u64, usize, usize)>, text: &[u8], line: u64, s: usize, e: usize) {
@@ -72,10 +93,53 @@ fn parse_line(bytes: &[u8]) -> std::result::Result<Vec<(String, Option<String>)>
     }
 }
 
-/// Reads a JSON-lines file.
+/// Reads a JSON-lines file, all at once (see [`Chunks`] for large files).
 pub fn read(path: &Path) -> Result<RawTable> {
     let text = read_text(path)?;
     let spans = line_spans(&text);
+    Ok(table_from(text, &spans))
+}
+
+/// A JSON-lines file read block by block, like [`super::csv::Chunks`].
+pub struct Chunks {
+    blocks: TextBlocks,
+    line: u64,
+    done: bool,
+}
+
+impl Chunks {
+    pub fn open(path: &Path, chunk_bytes: usize) -> Result<Self> {
+        Ok(Chunks {
+            blocks: TextBlocks::open(path, chunk_bytes)?,
+            line: 1,
+            done: false,
+        })
+    }
+
+    /// The next chunk's table; `None` after the last. A file yields at least one table.
+    pub fn next_table(&mut self) -> Result<Option<RawTable>> {
+        if self.done {
+            return Ok(None);
+        }
+        loop {
+            let (mut text, last) = self.blocks.next_block()?;
+            let (spans, consumed, next_line) = lines_from(&text, self.line, last);
+            if consumed == 0 && !last {
+                // One line longer than the block: read on.
+                self.blocks.unread(text);
+                continue;
+            }
+            self.line = next_line;
+            self.done = last;
+            let tail = text.split_off(consumed);
+            self.blocks.unread(tail);
+            return Ok(Some(table_from(text, &spans)));
+        }
+    }
+}
+
+/// The table of the lines `spans` of `text`.
+fn table_from(text: Vec<u8>, spans: &[(u64, usize, usize)]) -> RawTable {
     let parsed: Vec<_> = spans
         .par_iter()
         .map(|&(_, s, e)| parse_line(&text[s..e]))
@@ -119,18 +183,28 @@ pub fn read(path: &Path) -> Result<RawTable> {
             (name, TextColumn::Plain(StringArray::from(values)))
         })
         .collect();
-    Ok(RawTable {
+    RawTable {
         columns,
         lines,
         text,
         spans: row_spans,
         bad_rows,
-    })
+    }
 }
 
-/// Column paths of a JSON-lines file (every line is looked at: keys may appear late).
+/// Column paths of a JSON-lines file, in order of first appearance (every line is looked
+/// at: keys may appear late), read block by block.
 pub fn columns(path: &Path) -> Result<Vec<String>> {
-    Ok(read(path)?.column_names())
+    let mut chunks = Chunks::open(path, super::chunked::DEFAULT_CHUNK_BYTES)?;
+    let mut names: Vec<String> = Vec::new();
+    while let Some(t) = chunks.next_table()? {
+        for n in t.column_names() {
+            if !names.contains(&n) {
+                names.push(n);
+            }
+        }
+    }
+    Ok(names)
 }
 
 #[cfg(test)]

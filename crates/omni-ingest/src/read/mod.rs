@@ -7,6 +7,7 @@
 //! line of a file and say which line was bad.
 
 pub mod bridge;
+pub mod chunked;
 pub mod csv;
 pub mod decode;
 pub mod jsonl;
@@ -131,6 +132,33 @@ pub fn read_file(src: &SourceConfig, path: &Path) -> Result<RawTable> {
                 .map(|(_, column)| column)
                 .collect();
             parquet::read(path, &wanted)
+        }
+    }
+}
+
+/// One file of a source as a sequence of tables: CSV and JSON lines in blocks of about
+/// `chunk_bytes` ([`chunked`]), Parquet whole (only its mapped columns are read).
+pub enum FileChunks {
+    Csv(csv::Chunks),
+    Jsonl(jsonl::Chunks),
+    Whole(Option<RawTable>),
+}
+
+impl FileChunks {
+    pub fn open(src: &SourceConfig, path: &Path, chunk_bytes: usize) -> Result<Self> {
+        Ok(match src.format {
+            Format::Csv => FileChunks::Csv(csv::Chunks::open(&src.csv, path, chunk_bytes)?),
+            Format::Jsonl => FileChunks::Jsonl(jsonl::Chunks::open(path, chunk_bytes)?),
+            Format::Parquet => FileChunks::Whole(Some(read_file(src, path)?)),
+        })
+    }
+
+    /// The next table; `None` after the last. Every file yields at least one.
+    pub fn next_table(&mut self) -> Result<Option<RawTable>> {
+        match self {
+            FileChunks::Csv(c) => c.next_table(),
+            FileChunks::Jsonl(c) => c.next_table(),
+            FileChunks::Whole(t) => Ok(t.take()),
         }
     }
 }
