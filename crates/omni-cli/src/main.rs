@@ -51,6 +51,10 @@ enum Command {
     /// Tables: source_records, transactions, rejects, identity_edges, identity_map,
     /// customer_id_history, profiles, customer_events, rfm, segment_membership, runs.
     Sql(commands::sql::SqlArgs),
+    /// Serve the published snapshot over the PostgreSQL wire protocol, read-only (user
+    /// `omni`, password from OMNI_SERVE_PASSWORD or --password-file); new connections see
+    /// newly published snapshots without a restart. Stops on ctrl-c or SIGTERM.
+    Serve(commands::serve::ServeArgs),
 }
 
 fn init_logging(cli: &Cli) {
@@ -105,6 +109,7 @@ fn main() -> ExitCode {
             match cli.command {
                 Command::Build(a) => commands::build::run(a, cli.quiet).await,
                 Command::Sql(a) => commands::sql::run(a).await,
+                Command::Serve(a) => commands::serve::run(a).await,
                 Command::Datagen(a) => commands::datagen::run(a, cli.quiet),
                 Command::Eval(a) => commands::eval::run(a).await,
                 Command::Explain(a) => commands::explain::run(a).await,

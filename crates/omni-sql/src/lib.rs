@@ -2,7 +2,8 @@
 //!
 //! SQL over the warehouse with Apache DataFusion: a session over the published snapshot
 //! ([`open_snapshot`], [`Warehouse`]), one-shot queries ([`query`]) and result formats
-//! ([`output`]). Table names are the product contract listed in `omni_core::table`.
+//! ([`output`]), and the PostgreSQL wire protocol server of `omni serve` ([`serve`]). Table
+//! names are the product contract listed in `omni_core::table`.
 //!
 //! ```no_run
 //! # async fn demo() -> omni_sql::Result<()> {
@@ -17,6 +18,7 @@ pub mod error;
 pub mod explain;
 pub mod output;
 pub mod repl;
+pub mod serve;
 pub mod session;
 pub mod udf;
 pub mod warehouse;

@@ -5,6 +5,7 @@ pub mod datagen;
 pub mod eval;
 pub mod explain;
 pub mod runs;
+pub mod serve;
 pub mod sql;
 
 use std::path::PathBuf;
