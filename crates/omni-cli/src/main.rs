@@ -42,6 +42,11 @@ enum Command {
     /// Explain how a customer was built (its records and the links that joined them), or with
     /// --records why two records are or are not one customer.
     Explain(commands::explain::ExplainArgs),
+    /// Export an audience (a segment or a query) as csv/parquet/jsonl or in the upload layout
+    /// of Meta, Google Ads, Mailchimp or Klaviyo; customers without consent are left out and
+    /// counted; a manifest (PATH.manifest.json) gives counts, the query, the snapshot and
+    /// checksums.
+    Export(commands::export::ExportArgs),
     /// List the warehouse's snapshots (one per successful build), the published one starred.
     Runs(commands::runs::RunsArgs),
     /// Publish an earlier snapshot again (default: the one before the published one).
@@ -113,6 +118,7 @@ fn main() -> ExitCode {
                 Command::Datagen(a) => commands::datagen::run(a, cli.quiet),
                 Command::Eval(a) => commands::eval::run(a).await,
                 Command::Explain(a) => commands::explain::run(a).await,
+                Command::Export(a) => commands::export::run(a).await,
                 Command::Runs(a) => commands::runs::runs(a),
                 Command::Rollback(a) => commands::runs::rollback(a),
             }

@@ -336,19 +336,11 @@ pub async fn export_audience(
     };
     let needs_customer = req.format.is_platform() || req.suppress;
     if needs_customer {
-        let df = ctx.sql(&base).await.map_err(omni_sql::Error::from)?;
-        let has = df
-            .schema()
-            .fields()
-            .iter()
-            .any(|f| f.name() == "customer_id");
-        if !has {
-            let cols: Vec<String> = df
-                .schema()
-                .fields()
-                .iter()
-                .map(|f| f.name().clone())
-                .collect();
+        // Planned through omni_sql::query so that a mistyped table gets its hint.
+        let (schema, _) =
+            omni_sql::query(ctx, &format!("SELECT * FROM ({base}) AS q LIMIT 0")).await?;
+        if schema.index_of("customer_id").is_err() {
+            let cols: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
             let why = if req.format.is_platform() {
                 "platform formats export customers"
             } else {

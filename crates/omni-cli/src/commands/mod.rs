@@ -4,6 +4,7 @@ pub mod build;
 pub mod datagen;
 pub mod eval;
 pub mod explain;
+pub mod export;
 pub mod runs;
 pub mod serve;
 pub mod sql;
