@@ -112,7 +112,7 @@ fn main() -> ExitCode {
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         runtime.block_on(async {
             match cli.command {
-                Command::Build(a) => commands::build::run(a, cli.quiet).await,
+                Command::Build(a) => commands::build::run(a, cli.quiet, cli.verbose).await,
                 Command::Sql(a) => commands::sql::run(a).await,
                 Command::Serve(a) => commands::serve::run(a).await,
                 Command::Datagen(a) => commands::datagen::run(a, cli.quiet),

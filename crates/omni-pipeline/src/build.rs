@@ -23,6 +23,7 @@ use serde::Serialize;
 use crate::error::{Error, Result, io};
 use crate::lock::BuildLock;
 use crate::parquet_io;
+use crate::report::{self, Baseline, DriftThresholds, DriftWarning, RunReport, StageStat};
 use crate::runs::{self, RunRow};
 use crate::validate::{Pipeline, normalized_blocked};
 
@@ -32,6 +33,8 @@ pub trait Progress: Send + Sync {
     fn start(&self, stage: &str);
     /// A stage ended after `secs` seconds; `detail` says what it did.
     fn done(&self, stage: &str, secs: f64, detail: &str);
+    /// Within a stage: `done` of `total` units (sources, for ingest) are finished.
+    fn step(&self, _stage: &str, _done: u64, _total: u64) {}
 }
 
 /// Options of one build.
@@ -73,6 +76,14 @@ pub struct BuildReport {
     pub exports: Vec<ExportResult>,
     /// Seconds per stage.
     pub timings: Vec<(String, f64)>,
+    /// Wall and CPU time and peak memory per stage.
+    pub stages: Vec<StageStat>,
+    /// Highest resident set size of the build, in bytes.
+    pub peak_rss_bytes: u64,
+    /// Sharp changes from the previous run (also in the run report).
+    pub warnings: Vec<DriftWarning>,
+    /// The run report inside the snapshot (`report.html`, beside `report.json`).
+    pub report_html: PathBuf,
 }
 
 /// One export written after the build.
@@ -95,15 +106,40 @@ impl BuildReport {
     }
 }
 
+/// Times the stages: wall time, the process's CPU time and its peak memory after each, in a
+/// `tracing` span per stage.
 struct Timer {
     timings: Vec<(String, f64)>,
+    stages: Vec<StageStat>,
     t: Instant,
+    cpu: f64,
+    span: tracing::Span,
     progress: Option<Arc<dyn Progress>>,
 }
 
 impl Timer {
+    fn new(progress: Option<Arc<dyn Progress>>) -> Self {
+        Timer {
+            timings: Vec::new(),
+            stages: Vec::new(),
+            t: Instant::now(),
+            cpu: 0.0,
+            span: tracing::Span::none(),
+            progress,
+        }
+    }
+
     fn start(&mut self, stage: &str) {
         self.t = Instant::now();
+        self.cpu = report::resource_usage().1;
+        self.span = tracing::info_span!(
+            "stage",
+            stage,
+            wall_secs = tracing::field::Empty,
+            cpu_secs = tracing::field::Empty,
+            max_rss_mb = tracing::field::Empty
+        );
+        tracing::debug!(parent: &self.span, "stage starts");
         if let Some(p) = &self.progress {
             p.start(stage);
         }
@@ -111,8 +147,20 @@ impl Timer {
 
     fn lap(&mut self, stage: &str, detail: &str) {
         let secs = self.t.elapsed().as_secs_f64();
+        let (rss, cpu_now) = report::resource_usage();
+        let cpu = (cpu_now - self.cpu).max(0.0);
         self.timings.push((stage.to_string(), secs));
-        tracing::info!(stage, secs, detail, "stage done");
+        self.stages.push(StageStat {
+            stage: stage.to_string(),
+            wall_secs: secs,
+            cpu_secs: cpu,
+            max_rss_bytes: rss,
+        });
+        let rss_mb = rss / (1024 * 1024);
+        self.span.record("wall_secs", secs);
+        self.span.record("cpu_secs", cpu);
+        self.span.record("max_rss_mb", rss_mb);
+        tracing::info!(parent: &self.span, secs, cpu_secs = cpu, max_rss_mb = rss_mb, detail, "stage done");
         if let Some(p) = &self.progress {
             p.done(stage, secs, detail);
         }
@@ -179,6 +227,7 @@ pub async fn build(p: &Pipeline, opts: &BuildOptions) -> Result<BuildReport> {
     let final_dir = wh.snapshot_dir(&id);
     std::fs::rename(&staging, &final_dir).map_err(io(&final_dir))?;
     wh.publish(&id)?;
+    report.report_html = final_dir.join(report::REPORT_HTML);
     report.snapshot = final_dir;
     report.warehouse = wh_dir.clone();
     prune(&wh, spec.pipeline.keep_snapshots, &id)?;
@@ -209,11 +258,7 @@ async fn build_into(
     progress: Option<Arc<dyn Progress>>,
 ) -> Result<BuildReport> {
     let spec = &p.spec;
-    let mut timer = Timer {
-        timings: Vec::new(),
-        t: Instant::now(),
-        progress,
-    };
+    let mut timer = Timer::new(progress);
     timer.start("ingest");
     let mut tables: BTreeMap<String, u64> = BTreeMap::new();
     let file = |t: &str| staging.join(format!("{t}.parquet"));
@@ -223,14 +268,24 @@ async fn build_into(
         phone: PhoneNormalizer::new(&spec.pipeline.default_region).map_err(Error::Internal)?,
         currency: spec.pipeline.default_currency.clone(),
     };
+    let sources_done = std::sync::atomic::AtomicU64::new(0);
+    let total_sources = spec.source.len() as u64;
+    let step_progress = timer.progress.clone();
     let mapped: Vec<omni_ingest::Mapped> = spec
         .source
         .par_iter()
         .map(|s| {
-            omni_ingest::ingest_source(s, &p.base_dir, &map_opts).map_err(|error| Error::Ingest {
-                error: Box::new(error),
-                source_name: s.name.clone(),
-            })
+            let m = omni_ingest::ingest_source(s, &p.base_dir, &map_opts).map_err(|error| {
+                Error::Ingest {
+                    error: Box::new(error),
+                    source_name: s.name.clone(),
+                }
+            });
+            let done = sources_done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            if let Some(p) = &step_progress {
+                p.step("ingest", done, total_sources);
+            }
+            m
         })
         .collect::<Result<_>>()?;
     let records: Vec<RecordBatch> = mapped.iter().map(|m| m.records.clone()).collect();
@@ -389,6 +444,60 @@ async fn build_into(
         )?,
     );
     timer.lap("segments", &format!("{} segments", segments.len()));
+
+    // The run report, compared with the previous run's (read from the published snapshot).
+    timer.start("report");
+    let coverage = report::collect::coverage(&ctx).await?;
+    let rfm_grid = report::collect::rfm_grid(&ctx).await?;
+    let channel_overlap = report::collect::channel_overlap(&ctx).await?;
+    let baseline = previous.and_then(|prev| {
+        let dir = wh.snapshot_dir(prev);
+        [report::REPORT_JSON, omni_sql::warehouse::MANIFEST]
+            .iter()
+            .find_map(|f| std::fs::read_to_string(dir.join(f)).ok())
+            .and_then(|t| Baseline::from_json(&t))
+    });
+    let thresholds = DriftThresholds::default();
+    let warnings = baseline
+        .as_ref()
+        .map(|b| report::drift(b, &sources, &identity, &thresholds))
+        .unwrap_or_default();
+    for w in &warnings {
+        tracing::warn!(kind = %w.kind, subject = %w.subject, "drift: {}", w.message);
+    }
+    timer.lap(
+        "report",
+        &format!(
+            "{} drift warning{}",
+            warnings.len(),
+            if warnings.len() == 1 { "" } else { "s" }
+        ),
+    );
+    let run_report = RunReport {
+        run_id: run_id.to_string(),
+        pipeline: spec.pipeline.name.clone(),
+        previous_run: previous.map(str::to_string),
+        started_at: started.to_rfc3339(),
+        finished_at: Utc::now().to_rfc3339(),
+        as_of: as_of.format("%Y-%m-%d").to_string(),
+        sources: sources.clone(),
+        identity: identity.clone(),
+        coverage,
+        rfm: rfm_grid,
+        segments: segments.clone(),
+        channel_overlap,
+        stages: timer.stages.clone(),
+        peak_rss_bytes: report::resource_usage().0,
+        drift_thresholds: thresholds,
+        warnings: warnings.clone(),
+    };
+    for (name, text) in [
+        (report::REPORT_JSON, report::to_json(&run_report)),
+        (report::REPORT_HTML, report::html::render(&run_report)),
+    ] {
+        let path = staging.join(name);
+        std::fs::write(&path, text).map_err(io(&path))?;
+    }
     timer.start("publish");
 
     // Runs: the previous snapshot's history plus this run.
@@ -447,6 +556,10 @@ async fn build_into(
         segments,
         exports: Vec::new(),
         timings: timer.timings,
+        stages: timer.stages,
+        peak_rss_bytes: report::resource_usage().0,
+        warnings,
+        report_html: PathBuf::new(),
     };
     let manifest = staging.join(omni_sql::warehouse::MANIFEST);
     let json = serde_json::to_vec_pretty(&report).map_err(|e| Error::Internal(e.to_string()))?;

@@ -20,6 +20,7 @@ pub mod error;
 pub mod export;
 pub mod lock;
 pub mod parquet_io;
+pub mod report;
 pub mod runs;
 pub mod snapshots;
 pub mod spec;

@@ -1,7 +1,7 @@
 //! `omni build`.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 use std::io::IsTerminal;
@@ -25,9 +25,14 @@ pub struct BuildArgs {
     /// Validate the pipeline file and its inputs, then stop without building.
     #[arg(long)]
     pub check: bool,
+    /// Also copy the run's HTML report (always written into the snapshot as report.html)
+    /// to PATH (a file, or a directory to put report.html in).
+    #[arg(long, value_name = "PATH")]
+    pub report: Option<PathBuf>,
 }
 
-/// Stage progress on a terminal: a spinner per stage, left as a ✓ line when it ends.
+/// Stage progress on a terminal: a spinner per stage (a bar where the stage counts its units,
+/// like ingest's sources), left as a ✓ line when it ends.
 #[derive(Default)]
 struct Spinners {
     current: Mutex<Option<ProgressBar>>,
@@ -53,6 +58,23 @@ impl Progress for Spinners {
             bar.finish_with_message(format!("✓ {stage:<9} {secs:>6.2}s  {detail}"));
         }
     }
+
+    fn step(&self, stage: &str, done: u64, total: u64) {
+        if let Ok(c) = self.current.lock()
+            && let Some(bar) = c.as_ref()
+        {
+            if bar.length() != Some(total) {
+                bar.set_length(total);
+                if let Ok(style) =
+                    ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {pos}/{len} {elapsed}")
+                {
+                    bar.set_style(style.progress_chars("=> "));
+                }
+                bar.set_message(format!("{stage}…"));
+            }
+            bar.set_position(done);
+        }
+    }
 }
 
 /// Stage progress when standard error is not a terminal: one plain line per stage.
@@ -67,7 +89,40 @@ impl Progress for PlainLines {
     }
 }
 
-pub async fn run(args: BuildArgs, quiet: bool) -> Result<(), Failure> {
+/// Where `--report PATH` puts the HTML: PATH itself, or PATH/report.html for a directory.
+/// Checked before the build, so a typo does not cost a whole build.
+fn report_destination(path: &Path) -> Result<PathBuf, Failure> {
+    if path.is_dir() {
+        return Ok(path.join(omni_pipeline::report::REPORT_HTML));
+    }
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if !parent.is_dir() {
+        return Err(Failure::user(format!(
+            "--report {}: directory {} does not exist; create it or choose another path",
+            path.display(),
+            parent.display()
+        )));
+    }
+    Ok(path.to_path_buf())
+}
+
+/// Stage progress: none with `-q`; with `-v` the log lines (tracing, with the stages'
+/// timings) say it all; otherwise spinners on a terminal, plain lines elsewhere.
+fn progress_for(quiet: bool, verbose: u8) -> Option<Arc<dyn Progress>> {
+    if quiet || verbose > 0 {
+        None
+    } else if std::io::stderr().is_terminal() {
+        Some(Arc::new(Spinners::default()))
+    } else {
+        Some(Arc::new(PlainLines))
+    }
+}
+
+pub async fn run(args: BuildArgs, quiet: bool, verbose: u8) -> Result<(), Failure> {
+    let report_to = args.report.as_deref().map(report_destination).transpose()?;
     let p = omni_pipeline::load(&args.pipeline)?;
     if args.check {
         if !quiet {
@@ -82,21 +137,28 @@ pub async fn run(args: BuildArgs, quiet: bool) -> Result<(), Failure> {
         }
         return Ok(());
     }
-    let progress: Option<Arc<dyn Progress>> = if quiet {
-        None
-    } else if std::io::stderr().is_terminal() {
-        Some(Arc::new(Spinners::default()))
-    } else {
-        Some(Arc::new(PlainLines))
-    };
     let report = omni_pipeline::build(
         &p,
         &BuildOptions {
             warehouse: args.warehouse.clone(),
-            progress,
+            progress: progress_for(quiet, verbose),
         },
     )
     .await?;
+    if !quiet {
+        for w in &report.warnings {
+            eprintln!("warning: drift: {}", w.message);
+        }
+    }
+    if let Some(dest) = &report_to {
+        std::fs::copy(&report.report_html, dest).map_err(|e| {
+            Failure::user(format!(
+                "the build succeeded and was published, but the report could not be copied to {}: {e}; it is in {}",
+                dest.display(),
+                report.report_html.display()
+            ))
+        })?;
+    }
     let mut out = std::io::stdout().lock();
     if args.json {
         serde_json::to_writer_pretty(&mut out, &report)
@@ -104,6 +166,18 @@ pub async fn run(args: BuildArgs, quiet: bool) -> Result<(), Failure> {
         let _ = writeln!(out);
     } else if !quiet {
         let _ = print_summary(&mut out, &report);
+        if !report.warnings.is_empty() {
+            let _ = writeln!(
+                out,
+                "{} drift warning{} against the previous run (see the report)",
+                report.warnings.len(),
+                if report.warnings.len() == 1 { "" } else { "s" }
+            );
+        }
+        let _ = writeln!(out, "report: {}", report.report_html.display());
+        if let Some(dest) = &report_to {
+            let _ = writeln!(out, "report copied to {}", dest.display());
+        }
     }
     Ok(())
 }
