@@ -152,7 +152,7 @@ pub struct MapOptions {
 }
 
 /// Counts for one source, reported in every run.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SourceStats {
     pub source: String,
     pub files: usize,

@@ -271,16 +271,14 @@ async fn build_into(
     let sources_done = std::sync::atomic::AtomicU64::new(0);
     let total_sources = spec.source.len() as u64;
     let step_progress = timer.progress.clone();
+    // Sources whose files are unchanged since the published snapshot are reused from it.
+    let incremental =
+        crate::incremental::Incremental::new(previous.map(|prev| wh.snapshot_dir(prev)));
     let mapped: Vec<omni_ingest::Mapped> = spec
         .source
         .par_iter()
         .map(|s| {
-            let m = omni_ingest::ingest_source(s, &p.base_dir, &map_opts).map_err(|error| {
-                Error::Ingest {
-                    error: Box::new(error),
-                    source_name: s.name.clone(),
-                }
-            });
+            let m = incremental.ingest(p, s, &map_opts);
             let done = sources_done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
             if let Some(p) = &step_progress {
                 p.step("ingest", done, total_sources);
@@ -322,11 +320,13 @@ async fn build_into(
     let (read, rejected): (u64, u64) = sources
         .iter()
         .fold((0, 0), |(a, b), s| (a + s.rows_read, b + s.rejected));
+    incremental.write_manifest(staging)?;
     timer.lap(
         "ingest",
         &format!(
-            "{read} rows read, {rejected} rejected, {} sources",
-            sources.len()
+            "{read} rows read, {rejected} rejected, {} sources ({} unchanged, reused)",
+            sources.len(),
+            incremental.reused()
         ),
     );
 

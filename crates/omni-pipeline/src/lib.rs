@@ -18,6 +18,7 @@ pub mod audience;
 pub mod build;
 pub mod error;
 pub mod export;
+pub mod incremental;
 pub mod lock;
 pub mod parquet_io;
 pub mod report;
