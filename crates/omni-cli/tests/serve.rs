@@ -208,7 +208,7 @@ use tokio_postgres::NoTls;
 use tokio_postgres::error::SqlState;
 
 #[test]
-fn psql_queries_lists_tables_and_cannot_write() {
+fn psql_queries_lists_tables_cannot_write_and_garbage_does_not_kill_the_server() {
     let dir = tempfile::tempdir().unwrap();
     let wh = build_demo(dir.path());
     let server = Server::start(&wh);
@@ -240,6 +240,17 @@ fn psql_queries_lists_tables_and_cannot_write() {
             tables.lines().any(|l| l.split('|').nth(1) == Some(t)),
             "\\dt lacks {t}: {tables}"
         );
+    }
+    // What BI tools read to list tables.
+    for q in [
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1",
+        "SELECT tablename FROM pg_catalog.pg_tables WHERE schemaname = 'public' ORDER BY 1",
+    ] {
+        let o = server.psql(&["-c", q]);
+        assert!(o.status.success(), "{q}: {}", text(&o.stderr));
+        let names = text(&o.stdout);
+        assert!(names.lines().any(|l| l == "profiles"), "{q}: {names}");
+        assert!(names.lines().any(|l| l == "identity_edges"), "{q}: {names}");
     }
     let o = server.psql(&["-c", "\\d profiles"]);
     assert!(o.status.success(), "\\d profiles: {}", text(&o.stderr));
@@ -277,8 +288,16 @@ fn psql_queries_lists_tables_and_cannot_write() {
         );
         assert!(!o.status.success(), "{user}/{password} got in");
         let err = text(&o.stderr).to_lowercase();
-        assert!(err.contains("password authentication failed"), "{err}");
+        assert!(
+            err.contains(&format!(
+                "password authentication failed for user \"{user}\""
+            )),
+            "{err}"
+        );
     }
+    server.assert_alive();
+
+    send_garbage(&server);
     server.assert_alive();
 }
 
@@ -366,12 +385,8 @@ async fn rust_client_binds_parameters_and_twenty_clients_are_served_at_once() {
     assert_eq!(err.code(), Some(&SqlState::INVALID_PASSWORD), "{err}");
 }
 
-#[test]
-fn garbage_on_the_wire_does_not_kill_the_server() {
-    let dir = tempfile::tempdir().unwrap();
-    let wh = build_demo(dir.path());
-    let server = Server::start(&wh);
-
+/// Sends malformed startup messages; the server must stay up.
+fn send_garbage(server: &Server) {
     // Deterministic noise, a startup packet claiming 2 GB, and a truncated one.
     let mut noise = Vec::with_capacity(4096);
     let mut x: u32 = 0x2545_f491;
@@ -396,7 +411,7 @@ fn garbage_on_the_wire_does_not_kill_the_server() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_new_snapshot_is_served_to_new_connections_without_restart() {
+async fn a_new_snapshot_is_served_to_new_connections_without_restart_and_sigterm_stops() {
     let dir = tempfile::tempdir().unwrap();
     let wh = build_demo(dir.path());
     let server = Server::start(&wh);
@@ -414,7 +429,34 @@ async fn a_new_snapshot_is_served_to_new_connections_without_restart() {
     // An open connection keeps the whole snapshot it started with.
     let n: i64 = old.query_one(runs, &[]).await.unwrap().get(0);
     assert_eq!(n, 1, "an open connection keeps its snapshot");
+
+    // SIGTERM: a clean stop (exit 0), the port closed.
+    drop((old, new));
+    stop_with_sigterm(server);
 }
+
+#[cfg(unix)]
+fn stop_with_sigterm(mut server: Server) {
+    let kill = Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let status = server.child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "{}", server.stderr.lock().unwrap());
+    assert!(
+        server.stderr.lock().unwrap().contains("stopped"),
+        "{}",
+        server.stderr.lock().unwrap()
+    );
+    assert!(
+        TcpStream::connect(&server.addr).is_err(),
+        "the port is closed"
+    );
+}
+
+#[cfg(not(unix))]
+fn stop_with_sigterm(_server: Server) {}
 
 #[test]
 fn refuses_to_start_without_a_password_or_a_snapshot() {
@@ -437,24 +479,4 @@ fn refuses_to_start_without_a_password_or_a_snapshot() {
     assert_eq!(o.status.code(), Some(1));
     let err = text(&o.stderr);
     assert!(err.contains("no published snapshot"), "{err}");
-}
-
-#[cfg(unix)]
-#[test]
-fn stops_cleanly_on_sigterm() {
-    let dir = tempfile::tempdir().unwrap();
-    let wh = build_demo(dir.path());
-    let mut server = Server::start(&wh);
-    server.assert_alive();
-    let kill = Command::new("kill")
-        .args(["-TERM", &server.child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(kill.success());
-    let status = server.child.wait().unwrap();
-    assert_eq!(status.code(), Some(0), "{}", server.stderr.lock().unwrap());
-    assert!(
-        TcpStream::connect(&server.addr).is_err(),
-        "the port is closed"
-    );
 }

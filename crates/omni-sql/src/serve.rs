@@ -54,11 +54,13 @@ use datafusion_postgres::pgwire::api::cancel::{CancelHandler, DefaultCancelHandl
 use datafusion_postgres::pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
 use datafusion_postgres::pgwire::api::results::{Response, Tag};
 use datafusion_postgres::pgwire::api::{
-    ClientInfo, ConnectionManager, ErrorHandler, PgWireServerHandlers,
+    ClientInfo, ConnectionManager, ErrorHandler, METADATA_USER, PgWireServerHandlers,
 };
 use datafusion_postgres::pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
+use datafusion_postgres::pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
 use datafusion_postgres::pgwire::tokio::process_socket;
 use datafusion_postgres::{DfSessionService, QueryHook};
+use futures::Sink;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Mutex;
 
@@ -177,11 +179,11 @@ async fn serve_connection(shared: Arc<Shared>, socket: TcpStream, peer: SocketAd
     let _ = socket.set_nodelay(true);
     let handlers = Arc::new(ConnectionHandlers {
         service: snapshot.service,
-        startup: Arc::new(
+        startup: Arc::new(NamedUserStartup(
             SASLAuthStartupHandler::new(shared.parameters.clone())
                 .with_scram(shared.scram())
                 .with_connection_manager(shared.connections.clone()),
-        ),
+        )),
         cancel: Arc::new(DefaultCancelHandler::new(shared.connections.clone())),
     });
     // A client that sends garbage or hangs up mid-startup only ends its own connection.
@@ -297,7 +299,7 @@ async fn open_service(warehouse: &Warehouse, run_id: &str) -> Result<Arc<DfSessi
 /// The pgwire handlers of one connection: the snapshot's service and a fresh SCRAM state.
 struct ConnectionHandlers {
     service: Arc<DfSessionService>,
-    startup: Arc<SASLAuthStartupHandler<DefaultServerParameterProvider>>,
+    startup: Arc<NamedUserStartup>,
     cancel: Arc<DefaultCancelHandler>,
 }
 
@@ -324,6 +326,39 @@ impl PgWireServerHandlers for ConnectionHandlers {
 }
 
 struct LogErrors;
+
+/// SCRAM startup whose failure names the user who connected: pgwire reports the user name
+/// inside the SCRAM message, which libpq leaves empty (`failed for user ""`).
+struct NamedUserStartup(SASLAuthStartupHandler<DefaultServerParameterProvider>);
+
+impl StartupHandler for NamedUserStartup {
+    fn on_startup<'life0, 'life1, 'async_trait, C>(
+        &'life0 self,
+        client: &'life1 mut C,
+        message: PgWireFrontendMessage,
+    ) -> BoxFuture<'async_trait, PgWireResult<()>>
+    where
+        C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync + 'async_trait,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+        'life0: 'async_trait,
+        'life1: 'async_trait,
+        Self: 'async_trait,
+    {
+        Box::pin(async move {
+            match self.0.on_startup(client, message).await {
+                Err(PgWireError::InvalidPassword(_)) => Err(PgWireError::InvalidPassword(
+                    client
+                        .metadata()
+                        .get(METADATA_USER)
+                        .cloned()
+                        .unwrap_or_default(),
+                )),
+                other => other,
+            }
+        })
+    }
+}
 
 impl ErrorHandler for LogErrors {
     fn on_error<C: ClientInfo>(&self, client: &C, error: &mut PgWireError) {
