@@ -74,7 +74,10 @@ pub async fn run(args: ExportArgs) -> Result<(), Failure> {
     let m = export_audience(&ctx, &SnapshotInfo::of_dir(&dir), &req).await?;
     let s = &m.suppressed;
     let files = if m.files.len() == 1 {
-        req.path.with_file_name(&m.files[0].file).display().to_string()
+        req.path
+            .with_file_name(&m.files[0].file)
+            .display()
+            .to_string()
     } else {
         format!("{} files ({} …)", m.files.len(), m.files[0].file)
     };
