@@ -1,0 +1,196 @@
+//! Ingest throughput: a CSV and a JSON-lines export → normalised Arrow tables
+//! (`omni_ingest::ingest_source`: read in blocks, typed parsing, email/phone/name
+//! normalisation, rejects), against polars' own bare CSV read of the same file in the same
+//! run. Throughput is in input bytes per second.
+//!
+//! The data (about 200 MB per format; `OMNI_BENCH_INGEST_MB` to change it) is generated into
+//! a temporary directory at start and deleted at the end; it is never committed.
+//!
+//! Run: `cargo bench -p omni-benches --bench ingest`. Figures go to BENCHMARKS.md and
+//! `benches/results/`.
+
+use std::fmt::Write as _;
+use std::hint::black_box;
+use std::io::Write as _;
+use std::path::Path;
+use std::time::Duration;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use omni_ingest::config::SourceConfig;
+use omni_ingest::normalize::PhoneNormalizer;
+use omni_ingest::{MapOptions, ingest_source};
+use polars::prelude::*;
+
+const FIRST: &[&str] = &[
+    "María",
+    "José",
+    "Lucía",
+    "Pepe",
+    "Ana",
+    "Francisco",
+    "Carmen",
+    "Bill",
+    "Elizabeth",
+    "Íñigo",
+];
+const LAST: &[&str] = &[
+    "García López",
+    "Fernández",
+    "de la Fuente",
+    "Núñez Ruiz",
+    "Smith",
+    "Martín",
+    "O'Neill",
+];
+
+/// Writes `mb` MB of web orders as CSV and as JSON lines; returns the two paths' sizes.
+fn generate(dir: &Path, mb: usize) -> (u64, u64) {
+    let target = mb << 20;
+    let mut csv = std::io::BufWriter::new(std::fs::File::create(dir.join("orders.csv")).unwrap());
+    let mut jsonl =
+        std::io::BufWriter::new(std::fs::File::create(dir.join("orders.jsonl")).unwrap());
+    writeln!(
+        csv,
+        "order_id,created_at,email,phone,first_name,last_name,postcode,total"
+    )
+    .unwrap();
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = move || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (state >> 33) as usize
+    };
+    let (mut written, mut line) = (0usize, String::new());
+    let mut i = 0usize;
+    while written < target {
+        let r = next();
+        let first = FIRST[r % FIRST.len()];
+        let last = LAST[(r >> 4) % LAST.len()];
+        let email = format!(
+            "{}.{}{}@{}",
+            first.to_lowercase(),
+            r % 9973,
+            i % 7,
+            ["gmail.com", "hotmail.es", "yahoo.es"][(r >> 8) % 3]
+        );
+        let phone = format!(
+            "6{:02} {:03} {:03}",
+            r % 100,
+            (r >> 7) % 1000,
+            (r >> 17) % 1000
+        );
+        let ts = format!(
+            "2025-{:02}-{:02} {:02}:{:02}:00",
+            1 + r % 12,
+            1 + (r >> 5) % 28,
+            (r >> 9) % 24,
+            (r >> 13) % 60
+        );
+        let total = format!("{}.{:02}", (r >> 3) % 500, r % 100);
+        let pc = format!("{:05}", 1000 + r % 50000);
+        line.clear();
+        writeln!(
+            line,
+            "W{i},{ts},{email},{phone},{first},\"{last}\",{pc},{total}"
+        )
+        .unwrap();
+        csv.write_all(line.as_bytes()).unwrap();
+        written += line.len();
+        writeln!(
+            jsonl,
+            "{{\"order_id\":\"W{i}\",\"created_at\":\"{ts}\",\"customer\":{{\"email\":\"{email}\",\"phone\":\"{phone}\",\"name\":{{\"first\":\"{first}\",\"last\":\"{last}\"}}}},\"postcode\":\"{pc}\",\"total\":{{\"value\":{total},\"currency\":\"EUR\"}}}}"
+        )
+        .unwrap();
+        i += 1;
+    }
+    drop(csv);
+    drop(jsonl);
+    let size = |f: &str| std::fs::metadata(dir.join(f)).unwrap().len();
+    (size("orders.csv"), size("orders.jsonl"))
+}
+
+fn source(format: &str) -> SourceConfig {
+    let (path, fields, amount) = match format {
+        "csv" => (
+            "orders.csv",
+            r#"record_id = "order_id"
+               event_ts = "created_at"
+               email = "email"
+               phone = "phone"
+               first_name = "first_name"
+               last_name = "last_name"
+               postcode = "postcode""#,
+            "total",
+        ),
+        _ => (
+            "orders.jsonl",
+            r#"record_id = "order_id"
+               event_ts = "created_at"
+               email = "customer.email"
+               phone = "customer.phone"
+               first_name = "customer.name.first"
+               last_name = "customer.name.last"
+               postcode = "postcode""#,
+            "total.value",
+        ),
+    };
+    toml::from_str(&format!(
+        "name = \"web_orders\"\nchannel = \"web\"\npath = \"{path}\"\nformat = \"{format}\"\n\
+         [fields]\n{fields}\n[transaction]\namount = \"{amount}\"\n"
+    ))
+    .unwrap()
+}
+
+fn bench(c: &mut Criterion) {
+    let mb: usize = std::env::var("OMNI_BENCH_INGEST_MB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200);
+    let dir = tempfile::tempdir().unwrap();
+    let (csv_bytes, jsonl_bytes) = generate(dir.path(), mb);
+    let opts = MapOptions {
+        phone: PhoneNormalizer::new("ES").unwrap(),
+        currency: "EUR".into(),
+    };
+    let mut g = c.benchmark_group("ingest");
+    g.sample_size(10)
+        .measurement_time(Duration::from_secs(30))
+        .warm_up_time(Duration::from_secs(1));
+
+    g.throughput(Throughput::Bytes(csv_bytes));
+    let csv_path = dir.path().join("orders.csv");
+    g.bench_function("polars_bare_csv_read", |b| {
+        b.iter(|| {
+            let df = CsvReadOptions::default()
+                .with_has_header(true)
+                .try_into_reader_with_file_path(Some(csv_path.clone()))
+                .unwrap()
+                .finish()
+                .unwrap();
+            black_box(df.height())
+        })
+    });
+    let src = source("csv");
+    g.bench_function("csv_to_normalised_arrow", |b| {
+        b.iter(|| {
+            let m = ingest_source(&src, dir.path(), &opts).unwrap();
+            assert_eq!(m.stats.rejected, 0);
+            black_box(m.records.num_rows())
+        })
+    });
+
+    g.throughput(Throughput::Bytes(jsonl_bytes));
+    let src = source("jsonl");
+    g.bench_function("jsonl_to_normalised_arrow", |b| {
+        b.iter(|| {
+            let m = ingest_source(&src, dir.path(), &opts).unwrap();
+            assert_eq!(m.stats.rejected, 0);
+            black_box(m.records.num_rows())
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
