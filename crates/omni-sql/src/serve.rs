@@ -699,6 +699,7 @@ mod tests {
             "DROP TABLE profiles",
             "COPY profiles TO '/tmp/x.csv'",
             "SELECT * INTO copied FROM profiles",
+            "EXPLAIN ANALYZE SELECT * INTO copied FROM profiles",
             "SET datafusion.execution.target_partitions = 1",
             "DECLARE c CURSOR FOR SELECT * INTO copied FROM profiles",
         ] {
