@@ -11,6 +11,7 @@ use arrow::array::{
 use arrow::record_batch::RecordBatch;
 use omni_core::fields::{CanonicalField, FieldType, TRANSACTION_FIELDS};
 use omni_core::schema::{self, AMOUNT_PRECISION, AMOUNT_SCALE};
+use rayon::prelude::*;
 
 use crate::config::{FieldExpr, FieldSpec, NamePart, SourceConfig};
 use crate::normalize::{
@@ -319,6 +320,19 @@ impl Transactions {
     }
 }
 
+/// What mapping one row gave, before the checks against earlier rows.
+enum RowOut {
+    Reject {
+        field: Option<String>,
+        class: String,
+        reason: String,
+    },
+    Accept {
+        vals: Vec<Val>,
+        tx: Option<Tx>,
+    },
+}
+
 struct Tx {
     id: String,
     ts: Option<i64>,
@@ -468,9 +482,12 @@ impl<'a> Mapper<'a> {
                 .map(|(_, spec, c)| (*spec, c.as_deref()))
         };
 
-        'rows: for i in 0..table.num_rows() {
+        // Rows are mapped in parallel in batches; what depends on earlier rows (duplicate
+        // ids) and the appends run in row order.
+        let width = builders.len();
+        let map_row = |i: usize| -> (Option<&str>, RowOut) {
             let line = table.lines[i];
-            let mut vals: Vec<Val> = vec![Val::Null; builders.len()];
+            let mut vals: Vec<Val> = vec![Val::Null; width];
             let text = |f: CanonicalField| {
                 get(f)
                     .and_then(|(_, _, c)| c.as_ref().and_then(|c| c.get(i)))
@@ -478,33 +495,15 @@ impl<'a> Mapper<'a> {
             };
             // record_id
             let Some(record_id) = text(CanonicalField::RecordId) else {
-                push_reject(
-                    rejects,
-                    stats,
-                    &src.name,
-                    file,
-                    Some(line),
-                    &table.raw(i),
-                    Some("record_id"),
-                    "missing record_id",
-                    "record_id is empty: every record needs an id",
+                return (
+                    None,
+                    RowOut::Reject {
+                        field: Some("record_id".to_string()),
+                        class: "missing record_id".to_string(),
+                        reason: "record_id is empty: every record needs an id".to_string(),
+                    },
                 );
-                continue;
             };
-            if seen_ids.contains(record_id) {
-                push_reject(
-                    rejects,
-                    stats,
-                    &src.name,
-                    file,
-                    Some(line),
-                    &table.raw(i),
-                    Some("record_id"),
-                    "duplicate record_id",
-                    &format!("record_id {record_id:?} appeared earlier in this source"),
-                );
-                continue;
-            }
             vals[col_index("source")] = Val::Text(src.name.clone());
             vals[col_index("record_id")] = Val::Text(record_id.to_string());
             vals[col_index("channel")] = Val::Text(src.channel.clone());
@@ -525,18 +524,14 @@ impl<'a> Mapper<'a> {
                 };
                 match parsed {
                     Err(reason) => {
-                        push_reject(
-                            rejects,
-                            stats,
-                            &src.name,
-                            file,
-                            Some(line),
-                            &table.raw(i),
-                            Some(f.name()),
-                            f.name(),
-                            &format!("{}: {reason}", f.name()),
+                        return (
+                            Some(record_id),
+                            RowOut::Reject {
+                                field: Some(f.name().to_string()),
+                                class: f.name().to_string(),
+                                reason: format!("{}: {reason}", f.name()),
+                            },
                         );
-                        continue 'rows;
                     }
                     Ok(Val::Null) => {}
                     Ok(val) => {
@@ -632,18 +627,14 @@ impl<'a> Mapper<'a> {
                     Some((spec, _)) => match cell("ts").map(|v| parse_timestamp(v, spec.formats()))
                     {
                         Some(Err(reason)) => {
-                            push_reject(
-                                rejects,
-                                stats,
-                                &src.name,
-                                file,
-                                Some(line),
-                                &table.raw(i),
-                                Some("transaction.ts"),
-                                "transaction.ts",
-                                &format!("transaction.ts: {reason}"),
+                            return (
+                                Some(record_id),
+                                RowOut::Reject {
+                                    field: Some("transaction.ts".to_string()),
+                                    class: "transaction.ts".to_string(),
+                                    reason: format!("transaction.ts: {reason}"),
+                                },
                             );
-                            continue;
                         }
                         Some(Ok(t)) => Some(t),
                         None => None,
@@ -656,48 +647,28 @@ impl<'a> Mapper<'a> {
                 let cents = match cell("amount").map(|v| parse_amount(v, src.decimal_comma)) {
                     Some(Ok(c)) => c,
                     Some(Err(reason)) => {
-                        push_reject(
-                            rejects,
-                            stats,
-                            &src.name,
-                            file,
-                            Some(line),
-                            &table.raw(i),
-                            Some("transaction.amount"),
-                            "transaction.amount",
-                            &format!("transaction.amount: {reason}"),
+                        return (
+                            Some(record_id),
+                            RowOut::Reject {
+                                field: Some("transaction.amount".to_string()),
+                                class: "transaction.amount".to_string(),
+                                reason: format!("transaction.amount: {reason}"),
+                            },
                         );
-                        continue;
                     }
                     None => {
-                        push_reject(
-                            rejects,
-                            stats,
-                            &src.name,
-                            file,
-                            Some(line),
-                            &table.raw(i),
-                            Some("transaction.amount"),
-                            "transaction.amount",
-                            "transaction.amount is empty: a transaction needs an amount",
+                        return (
+                            Some(record_id),
+                            RowOut::Reject {
+                                field: Some("transaction.amount".to_string()),
+                                class: "transaction.amount".to_string(),
+                                reason:
+                                    "transaction.amount is empty: a transaction needs an amount"
+                                        .to_string(),
+                            },
                         );
-                        continue;
                     }
                 };
-                if seen_tx.contains(&id) {
-                    push_reject(
-                        rejects,
-                        stats,
-                        &src.name,
-                        file,
-                        Some(line),
-                        &table.raw(i),
-                        Some("transaction.id"),
-                        "duplicate transaction id",
-                        &format!("transaction id {id:?} appeared earlier in this source"),
-                    );
-                    continue;
-                }
                 tx = Some(Tx {
                     id,
                     ts,
@@ -709,27 +680,97 @@ impl<'a> Mapper<'a> {
                     original: cell("original_id").map(str::to_string),
                 });
             }
-
-            // Accepted.
-            seen_ids.insert(record_id.to_string());
-            for (b, v) in builders.iter_mut().zip(vals) {
-                b.append(v);
-            }
-            stats.accepted += 1;
-            if let Some(t) = tx {
-                txs.source.append_value(&src.name);
-                txs.id.append_value(&t.id);
-                txs.record_id.append_value(record_id);
-                txs.channel.append_value(&src.channel);
-                txs.ts.append_option(t.ts);
-                txs.amount.append_value(t.cents);
-                txs.currency.append_value(&t.currency);
-                txs.store.append_option(t.store);
-                txs.kind
-                    .append_value(if t.cents < 0 { "return" } else { "purchase" });
-                txs.original.append_option(t.original);
-                seen_tx.insert(t.id);
-                stats.transactions += 1;
+            (Some(record_id), RowOut::Accept { vals, tx })
+        };
+        const BATCH: usize = 4096;
+        for lo in (0..table.num_rows()).step_by(BATCH) {
+            let hi = (lo + BATCH).min(table.num_rows());
+            let outs: Vec<(Option<&str>, RowOut)> =
+                (lo..hi).into_par_iter().map(&map_row).collect();
+            for (i, (record_id, out)) in (lo..hi).zip(outs) {
+                let line = table.lines[i];
+                let reject = |rejects: &mut Rejects,
+                              stats: &mut SourceStats,
+                              field: Option<&str>,
+                              class: &str,
+                              reason: &str| {
+                    push_reject(
+                        rejects,
+                        stats,
+                        &src.name,
+                        file,
+                        Some(line),
+                        &table.raw(i),
+                        field,
+                        class,
+                        reason,
+                    )
+                };
+                let Some(record_id) = record_id else {
+                    if let RowOut::Reject {
+                        field,
+                        class,
+                        reason,
+                    } = &out
+                    {
+                        reject(rejects, stats, field.as_deref(), class, reason);
+                    }
+                    continue;
+                };
+                if seen_ids.contains(record_id) {
+                    reject(
+                        rejects,
+                        stats,
+                        Some("record_id"),
+                        "duplicate record_id",
+                        &format!("record_id {record_id:?} appeared earlier in this source"),
+                    );
+                    continue;
+                }
+                let (vals, tx) = match out {
+                    RowOut::Reject {
+                        field,
+                        class,
+                        reason,
+                    } => {
+                        reject(rejects, stats, field.as_deref(), &class, &reason);
+                        continue;
+                    }
+                    RowOut::Accept { vals, tx } => (vals, tx),
+                };
+                if let Some(t) = &tx
+                    && seen_tx.contains(&t.id)
+                {
+                    reject(
+                        rejects,
+                        stats,
+                        Some("transaction.id"),
+                        "duplicate transaction id",
+                        &format!("transaction id {:?} appeared earlier in this source", t.id),
+                    );
+                    continue;
+                }
+                // Accepted.
+                seen_ids.insert(record_id.to_string());
+                for (b, v) in builders.iter_mut().zip(vals) {
+                    b.append(v);
+                }
+                stats.accepted += 1;
+                if let Some(t) = tx {
+                    txs.source.append_value(&src.name);
+                    txs.id.append_value(&t.id);
+                    txs.record_id.append_value(record_id);
+                    txs.channel.append_value(&src.channel);
+                    txs.ts.append_option(t.ts);
+                    txs.amount.append_value(t.cents);
+                    txs.currency.append_value(&t.currency);
+                    txs.store.append_option(t.store);
+                    txs.kind
+                        .append_value(if t.cents < 0 { "return" } else { "purchase" });
+                    txs.original.append_option(t.original);
+                    seen_tx.insert(t.id);
+                    stats.transactions += 1;
+                }
             }
         }
     }
