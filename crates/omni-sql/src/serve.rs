@@ -29,6 +29,7 @@
 use std::fmt::Debug;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::Arc;
 
@@ -285,7 +286,7 @@ async fn open_service(warehouse: &Warehouse, run_id: &str) -> Result<Arc<DfSessi
     setup_pg_catalog(&ctx, "datafusion", EmptyContextProvider)
         .map_err(|e| Error::Internal(format!("setting up pg_catalog: {e}")))?;
     let hooks: Vec<Arc<dyn QueryHook>> = vec![
-        Arc::new(ReadOnlyHook),
+        Arc::new(ReadOnlyHook { snapshot: dir }),
         Arc::new(CursorStatementHook),
         Arc::new(SetShowHook),
         Arc::new(TransactionStatementHook),
@@ -418,8 +419,28 @@ impl AuthSource for ScramVerifier {
 }
 
 /// Refuses whatever would change the warehouse or the shared session; see the module docs.
+/// Also stops statements on a snapshot that a later build has pruned (`keep_snapshots`).
 #[derive(Debug)]
-struct ReadOnlyHook;
+struct ReadOnlyHook {
+    snapshot: PathBuf,
+}
+
+impl ReadOnlyHook {
+    async fn verdict(&self, statement: &Statement, ctx: &SessionContext) -> Verdict {
+        if !self.snapshot.is_dir() {
+            // PostgreSQL's own code for a snapshot that is gone: 72000 snapshot_too_old.
+            return Verdict::Refuse(user_error(
+                "72000",
+                format!(
+                    "the snapshot this connection reads ({}) has been pruned by a newer build; \
+                     reconnect to read the published one",
+                    self.snapshot.display()
+                ),
+            ));
+        }
+        verdict(statement, ctx).await
+    }
+}
 
 /// What the guard decided about one statement.
 enum Verdict {
@@ -445,7 +466,11 @@ impl QueryHook for ReadOnlyHook {
         'life3: 'async_trait,
         Self: 'async_trait,
     {
-        Box::pin(async move { verdict(statement, session_context).await.into_response() })
+        Box::pin(async move {
+            self.verdict(statement, session_context)
+                .await
+                .into_response()
+        })
     }
 
     fn handle_extended_parse_query<'life0, 'life1, 'life2, 'life3, 'async_trait>(
@@ -462,7 +487,7 @@ impl QueryHook for ReadOnlyHook {
         Self: 'async_trait,
     {
         Box::pin(async move {
-            match verdict(statement, session_context).await {
+            match self.verdict(statement, session_context).await {
                 Verdict::Refuse(e) => Some(Err(e)),
                 // The SET hook plans SET statements; refused ones never get here.
                 Verdict::Pass | Verdict::AcknowledgeSet => None,
@@ -487,7 +512,11 @@ impl QueryHook for ReadOnlyHook {
         'life5: 'async_trait,
         Self: 'async_trait,
     {
-        Box::pin(async move { verdict(statement, session_context).await.into_response() })
+        Box::pin(async move {
+            self.verdict(statement, session_context)
+                .await
+                .into_response()
+        })
     }
 }
 
@@ -726,6 +755,27 @@ mod tests {
             Ok(false)
         );
         assert_eq!(check("SET NAMES 'UTF8'").await, Ok(false));
+    }
+
+    #[tokio::test]
+    async fn a_pruned_snapshot_is_reported_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let ctx = ctx().await;
+        let stmt = PostgresCompatibilityParser::new()
+            .parse("SELECT 1")
+            .unwrap()
+            .remove(0);
+        let hook = ReadOnlyHook {
+            snapshot: dir.path().to_path_buf(),
+        };
+        assert!(matches!(hook.verdict(&stmt, &ctx).await, Verdict::Pass));
+        let hook = ReadOnlyHook {
+            snapshot: dir.path().join("pruned"),
+        };
+        match hook.verdict(&stmt, &ctx).await {
+            Verdict::Refuse(PgWireError::UserError(info)) => assert_eq!(info.code, "72000"),
+            _ => panic!("a pruned snapshot must be refused"),
+        }
     }
 
     #[test]
