@@ -14,8 +14,10 @@ use serde::Serialize;
 
 use crate::config::IdentityConfig;
 use crate::error::{Error, Result};
+use crate::features::{Features, Interned};
+use crate::guards::{Guarded, Refusal};
+use crate::probabilistic::{self, Model, Plan};
 use crate::stable_ids::{self, IdStats, PreviousIds};
-use crate::union_find::UnionFind;
 
 /// What resolution produced.
 #[derive(Debug)]
@@ -27,10 +29,12 @@ pub struct Resolution {
     /// `customer_id_history`: the previous snapshot's events and this run's.
     pub history: RecordBatch,
     pub stats: ResolveStats,
+    /// The probabilistic tier's fitted model (None when the tier is off).
+    pub model: Option<Model>,
 }
 
 /// Counts for the run report.
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct ResolveStats {
     pub records: u64,
     pub customers: u64,
@@ -45,6 +49,34 @@ pub struct ResolveStats {
     pub cluster_sizes: BTreeMap<u64, u64>,
     /// Customer ids kept, created, merged, split and retired by this run.
     pub ids: IdStats,
+    /// Histogram of the probabilistic tier's match weights (log2 Bayes factor) over scored
+    /// candidate pairs; empty when the tier is off.
+    pub match_weights: Vec<WeightBin>,
+    /// Guard actions by kind (cannot-link refusals, links cut to respect the maximum cluster
+    /// size, ...), counting links affected.
+    pub guard_actions: BTreeMap<String, u64>,
+    /// The largest clusters, largest first (at most 10).
+    pub largest_clusters: Vec<ClusterSummary>,
+    /// Candidate pairs scored by the probabilistic tier.
+    pub pairs_scored: u64,
+}
+
+/// One bin of the match-weight histogram: pairs with `lo <= weight < hi`.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct WeightBin {
+    pub lo: f64,
+    pub hi: f64,
+    /// Pairs in the bin that became links.
+    pub linked: u64,
+    /// Pairs in the bin that did not.
+    pub rejected: u64,
+}
+
+/// A cluster named by its customer id.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct ClusterSummary {
+    pub customer_id: String,
+    pub records: u64,
 }
 
 /// The column of `source_records` a rule compares.
@@ -58,10 +90,63 @@ fn rule_column(rule: &str) -> Result<&'static str> {
 
 /// Checks the rule names of a config.
 pub fn validate(cfg: &IdentityConfig) -> Result<()> {
-    for r in cfg.deterministic.iter().chain(cfg.blocked_values.keys()) {
+    for r in cfg
+        .deterministic
+        .iter()
+        .chain(cfg.blocked_values.keys())
+        .chain(&cfg.cannot_link)
+        .chain(&cfg.family_guard)
+        .chain(&cfg.must_link)
+    {
         rule_column(r)?;
     }
+    Plan::new(&cfg.probabilistic)?;
     Ok(())
+}
+
+/// Histogram of match weights in 2-bit bins from -20 to +40 (the ends open).
+fn histogram(
+    weights: &[f64],
+    decision: &[Option<std::result::Result<(), Refusal>>],
+    same: &[bool],
+) -> Vec<WeightBin> {
+    const LO: f64 = -20.0;
+    const STEP: f64 = 2.0;
+    const BINS: usize = 30;
+    let mut bins: Vec<WeightBin> = (0..BINS)
+        .map(|i| WeightBin {
+            lo: if i == 0 {
+                f64::NEG_INFINITY
+            } else {
+                LO + STEP * i as f64
+            },
+            hi: if i == BINS - 1 {
+                f64::INFINITY
+            } else {
+                LO + STEP * (i + 1) as f64
+            },
+            linked: 0,
+            rejected: 0,
+        })
+        .collect();
+    for ((w, d), &s) in weights.iter().zip(decision).zip(same) {
+        if s {
+            continue;
+        }
+        let i = (((w - LO) / STEP).floor().max(0.0) as usize).min(BINS - 1);
+        if matches!(d, Some(Ok(()))) {
+            bins[i].linked += 1;
+        } else {
+            bins[i].rejected += 1;
+        }
+    }
+    // Trim empty bins at both ends.
+    let first = bins.iter().position(|b| b.linked + b.rejected > 0);
+    let last = bins.iter().rposition(|b| b.linked + b.rejected > 0);
+    match (first, last) {
+        (Some(f), Some(l)) => bins[f..=l].to_vec(),
+        _ => Vec::new(),
+    }
 }
 
 fn text_column(batch: &RecordBatch, name: &str) -> Result<StringArray> {
@@ -106,7 +191,37 @@ pub fn resolve(
     });
     let key = |p: usize| (sources.value(order[p]), ids.value(order[p]));
 
-    let mut uf = UnionFind::new(n);
+    let mut features = Features::extract(&records, &order)?;
+    let no_block = HashSet::new();
+    for (rule, col) in [
+        ("email", &mut features.email),
+        ("phone", &mut features.phone),
+    ] {
+        let blocked_here = blocked.get(rule).unwrap_or(&no_block);
+        let max = cfg.max_records_per_value as u32;
+        col.drop_values(|v, count| count > max || blocked_here.contains(v));
+    }
+    features.place_by_postcode = cfg
+        .probabilistic
+        .comparisons
+        .iter()
+        .any(|c| c == "postcode");
+    let features = features;
+    let unique_fields = cfg
+        .cannot_link
+        .iter()
+        .map(|field| {
+            let column = text_column(&records, rule_column(field)?)?;
+            let col = Interned::build(n, |p| {
+                let r = order[p];
+                column
+                    .is_valid(r)
+                    .then(|| std::borrow::Cow::Borrowed(column.value(r)))
+            });
+            Ok((field.clone(), col))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let mut g = Guarded::new(&features, unique_fields, cfg.max_cluster_size.max(1));
     let mut e = Edges {
         ls: StringBuilder::new(),
         lr: StringBuilder::new(),
@@ -122,7 +237,6 @@ pub fn resolve(
         records: n as u64,
         ..Default::default()
     };
-    let no_block = HashSet::new();
     // Each rule's shared values, grouped in parallel (one hash map per rule); the links are
     // then applied in rule order, so the result does not depend on scheduling.
     let columns: Vec<StringArray> = cfg
@@ -147,8 +261,30 @@ pub fn resolve(
             shared
         })
         .collect();
+    let push_edge = |e: &mut Edges,
+                     a: usize,
+                     b: usize,
+                     rule: &str,
+                     value: Option<&str>,
+                     weight: Option<f64>,
+                     decision: &str,
+                     reason: &str| {
+        let (ls, lr) = key(a);
+        let (rs, rr) = key(b);
+        e.ls.append_value(ls);
+        e.lr.append_value(lr);
+        e.rs.append_value(rs);
+        e.rr.append_value(rr);
+        e.rule.append_value(rule);
+        e.value.append_option(value);
+        e.weight.append_option(weight);
+        e.decision.append_value(decision);
+        e.reason.append_value(reason);
+    };
     for (rule, shared) in cfg.deterministic.iter().zip(grouped) {
         let blocked_here = blocked.get(rule).unwrap_or(&no_block);
+        let forced = cfg.must_link.contains(rule);
+        let family = cfg.family_guard.contains(rule);
         let same = format!("same {rule}");
         let (mut links, mut refused, mut generic) = (0u64, 0u64, 0u64);
         for (value, members) in shared {
@@ -164,29 +300,60 @@ pub fn resolve(
             } else {
                 None
             };
-            let head = members[0];
-            let (ls, lr) = key(head);
+            if let Some(why) = refusal {
+                for &m in &members[1..] {
+                    push_edge(
+                        &mut e,
+                        members[0],
+                        m,
+                        rule,
+                        Some(value),
+                        None,
+                        "rejected",
+                        &why,
+                    );
+                    refused += 1;
+                }
+                continue;
+            }
+            // Each member joins the first earlier member it may join; one the guards keep
+            // apart from all of them starts a new group (a second person behind the value).
+            let mut heads = vec![members[0]];
             for &m in &members[1..] {
-                let (rs, rr) = key(m);
-                e.ls.append_value(ls);
-                e.lr.append_value(lr);
-                e.rs.append_value(rs);
-                e.rr.append_value(rr);
-                e.rule.append_value(rule);
-                e.value.append_value(value);
-                e.weight.append_null();
-                match &refusal {
-                    None => {
-                        uf.union(head, m);
-                        e.decision.append_value("link");
-                        e.reason.append_value(&same);
+                let mut first_refusal = None;
+                let mut joined = None;
+                for &h in &heads {
+                    match g.link(h, m, family, forced) {
+                        Ok(_) => {
+                            joined = Some(h);
+                            break;
+                        }
+                        Err(r) => {
+                            first_refusal.get_or_insert(r);
+                        }
+                    }
+                }
+                match (joined, first_refusal) {
+                    (Some(h), _) => {
+                        push_edge(&mut e, h, m, rule, Some(value), None, "link", &same);
                         links += 1;
                     }
-                    Some(why) => {
-                        e.decision.append_value("rejected");
-                        e.reason.append_value(why);
+                    (None, Some(r)) => {
+                        push_edge(
+                            &mut e,
+                            heads[0],
+                            m,
+                            rule,
+                            Some(value),
+                            None,
+                            "rejected",
+                            &r.reason(),
+                        );
+                        *stats.guard_actions.entry(r.kind()).or_default() += 1;
+                        heads.push(m);
                         refused += 1;
                     }
+                    (None, None) => unreachable!("heads is never empty"),
                 }
             }
         }
@@ -201,6 +368,126 @@ pub fn resolve(
         }
     }
 
+    let mut model = None;
+    if cfg.probabilistic.enabled && n >= 2 {
+        let pc = &cfg.probabilistic;
+        let plan = Plan::new(pc)?;
+        let cluster_of: Vec<u32> = (0..n).map(|p| g.find(p) as u32).collect();
+        let cand = probabilistic::candidates(&features, &plan, pc.max_block_size, &cluster_of);
+        let patterns: Vec<u32> = cand
+            .pairs
+            .par_iter()
+            .map(|&(a, b)| {
+                probabilistic::pattern(&features, &plan.comparisons, a as usize, b as usize)
+            })
+            .collect();
+        let mut known: HashMap<u32, u64> = HashMap::new();
+        for &c in &cluster_of {
+            *known.entry(c).or_default() += 1;
+        }
+        let known_pairs: u64 = known.values().map(|&s| s * (s - 1) / 2).sum();
+        let m = probabilistic::fit(&features, &plan, &cand, &patterns, known_pairs, pc);
+        tracing::debug!(model = ?m, "fitted");
+        let weights: Vec<f64> = cand
+            .pairs
+            .par_iter()
+            .zip(&patterns)
+            .map(|(&(a, _), &pat)| m.total(&features, pat, a as usize))
+            .collect();
+        let threshold_w = (pc.threshold / (1.0 - pc.threshold)).log2();
+        let keep_w = (pc.keep_edges_above / (1.0 - pc.keep_edges_above)).log2();
+        // Strongest first; ties by record positions, so the order never depends on threads.
+        let mut order_links: Vec<usize> = (0..cand.pairs.len())
+            .filter(|&i| !cand.same[i] && weights[i] >= threshold_w)
+            .collect();
+        order_links.par_sort_unstable_by(|&x, &y| {
+            weights[y]
+                .total_cmp(&weights[x])
+                .then(cand.pairs[x].cmp(&cand.pairs[y]))
+        });
+        let mut decision: Vec<Option<Result<(), Refusal>>> = vec![None; cand.pairs.len()];
+        let (mut links, mut refused) = (0u64, 0u64);
+        for &i in &order_links {
+            let (a, b) = cand.pairs[i];
+            let r = g.link(a as usize, b as usize, true, false).map(|_| ());
+            match &r {
+                Ok(()) => links += 1,
+                Err(why) => {
+                    *stats.guard_actions.entry(why.kind()).or_default() += 1;
+                    refused += 1;
+                }
+            }
+            decision[i] = Some(r);
+        }
+        let undecided = cand.same.iter().filter(|&&x| !x).count();
+        stats.pairs_scored = undecided as u64;
+        let below = undecided as u64 - order_links.len() as u64;
+        if links > 0 {
+            stats.links_by_rule.insert("probabilistic".into(), links);
+        }
+        if refused + below > 0 {
+            stats
+                .rejected_by_rule
+                .insert("probabilistic".into(), refused + below);
+        }
+        stats.match_weights = histogram(&weights, &decision, &cand.same);
+        for (i, &(a, b)) in cand.pairs.iter().enumerate() {
+            if cand.same[i] || (weights[i] < keep_w && decision[i].is_none()) {
+                continue;
+            }
+            let scored = m.score(&features, patterns[i], a as usize);
+            let blocks: Vec<&str> = (0..plan.rules.len())
+                .filter(|r| cand.rules[i] & (1 << r) != 0)
+                .map(|r| plan.rule_names[r].as_str())
+                .collect();
+            let blocks = format!("blocked on {}", blocks.join(" | "));
+            let evidence = m.describe(&scored);
+            let (dec, why) = match &decision[i] {
+                Some(Ok(())) => (
+                    "link",
+                    format!(
+                        "match probability {:.4} >= threshold {}: {evidence}",
+                        scored.probability, pc.threshold
+                    ),
+                ),
+                Some(Err(r)) => (
+                    "rejected",
+                    format!(
+                        "{} (match probability {:.4}): {evidence}",
+                        r.reason(),
+                        scored.probability
+                    ),
+                ),
+                None => (
+                    "rejected",
+                    format!(
+                        "match probability {:.4} < threshold {}: {evidence}",
+                        scored.probability, pc.threshold
+                    ),
+                ),
+            };
+            push_edge(
+                &mut e,
+                a as usize,
+                b as usize,
+                "probabilistic",
+                Some(&blocks),
+                Some(scored.total),
+                dec,
+                &why,
+            );
+        }
+        tracing::info!(
+            pairs = cand.pairs.len(),
+            links,
+            refused,
+            prior = m.prior,
+            "probabilistic tier"
+        );
+        model = Some(m);
+    }
+
+    let mut uf = g.uf;
     let comp = uf.components();
     let mut size: HashMap<usize, u64> = HashMap::new();
     for &c in &comp {
@@ -214,6 +501,21 @@ pub fn resolve(
     let keys: Vec<(&str, &str)> = (0..n).map(key).collect();
     let assigned = stable_ids::assign(&keys, &comp, previous, run_id)?;
     stats.ids = assigned.stats.clone();
+    let mut largest: Vec<ClusterSummary> = size
+        .iter()
+        .filter(|&(_, &s)| s > 1)
+        .map(|(c, &s)| ClusterSummary {
+            customer_id: assigned.ids[c].clone(),
+            records: s,
+        })
+        .collect();
+    largest.sort_unstable_by(|a, b| {
+        b.records
+            .cmp(&a.records)
+            .then_with(|| a.customer_id.cmp(&b.customer_id))
+    });
+    largest.truncate(10);
+    stats.largest_clusters = largest;
     let mut ms = StringBuilder::new();
     let mut mr = StringBuilder::new();
     let mut mc = StringBuilder::new();
@@ -248,6 +550,7 @@ pub fn resolve(
         identity_edges,
         history: assigned.history,
         stats,
+        model,
     })
 }
 

@@ -10,6 +10,8 @@ pub enum Error {
         "identity rule `{0}` is not an identifier; use one of: email, phone, loyalty_card, account_id, device_id, national_id"
     )]
     UnknownIdentifier(String),
+    #[error("{0}")]
+    Config(String),
     #[error("source_records has no column `{0}`")]
     MissingColumn(String),
     #[error("arrow error: {0}")]
@@ -19,7 +21,7 @@ pub enum Error {
 impl Classify for Error {
     fn kind(&self) -> ErrorKind {
         match self {
-            Error::UnknownIdentifier(_) => ErrorKind::User,
+            Error::UnknownIdentifier(_) | Error::Config(_) => ErrorKind::User,
             Error::MissingColumn(_) | Error::Arrow(_) => ErrorKind::Internal,
         }
     }

@@ -22,13 +22,18 @@
 //! assert_eq!(r.identity_map.num_rows() as u64, r.stats.records);
 //! ```
 
+pub mod compare;
 pub mod config;
 pub mod deterministic;
 pub mod error;
+pub mod features;
+pub mod guards;
+pub mod probabilistic;
 pub mod stable_ids;
 pub mod union_find;
 
-pub use config::IdentityConfig;
-pub use deterministic::{Resolution, ResolveStats, resolve, validate};
+pub use config::{IdentityConfig, ProbabilisticConfig};
+pub use deterministic::{ClusterSummary, Resolution, ResolveStats, WeightBin, resolve, validate};
 pub use error::{Error, Result};
+pub use probabilistic::Model;
 pub use stable_ids::{IdStats, PreviousIds};

@@ -25,6 +25,11 @@ impl UnionFind {
         x
     }
 
+    /// Number of elements in the set whose root is `root`.
+    pub fn size(&self, root: usize) -> usize {
+        self.size[root] as usize
+    }
+
     /// Joins the sets of `a` and `b`; true when they were apart.
     pub fn union(&mut self, a: usize, b: usize) -> bool {
         let (mut ra, mut rb) = (self.find(a), self.find(b));

@@ -1,0 +1,207 @@
+//! Guarded union-find: every link, deterministic or probabilistic, joins two clusters only if
+//! no guard objects. Links are offered strongest first, so when a guard must choose, the
+//! weakest links are the ones refused.
+//!
+//! Guards:
+//! - **cannot-link identifiers** (`identity.cannot_link`, default national_id): a customer
+//!   has at most one value; a link joining two clusters with different values is refused.
+//! - **family guard** (`identity.family_guard`, default email and phone, and every
+//!   probabilistic link): a link is refused when both sides have first names and none of
+//!   them agree (beyond a nickname, a compound name or a close spelling), unless their birth
+//!   dates agree — a family mailbox or a household landline, not one person.
+//! - **maximum cluster size** (`identity.max_cluster_size`).
+//!
+//! Links of `identity.must_link` rules pass every guard.
+
+use crate::compare;
+use crate::features::{Features, Interned, NO_DATE, NONE};
+use crate::union_find::UnionFind;
+
+/// What each cluster (by root) holds that the guards look at.
+#[derive(Debug, Default, Clone)]
+struct State {
+    /// Distinct values of each cannot-link identifier.
+    unique: Vec<Vec<u32>>,
+    dobs: Vec<i32>,
+    /// Distinct first names (ids into `Features::first`).
+    firsts: Vec<u32>,
+}
+
+/// Why a link was refused.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Refusal {
+    CannotLink { field: String },
+    Family,
+    TooLarge { size: usize, max: usize },
+}
+
+impl Refusal {
+    /// Stats key.
+    pub fn kind(&self) -> String {
+        match self {
+            Refusal::CannotLink { field } => format!("cannot_link:{field}"),
+            Refusal::Family => "family_guard".into(),
+            Refusal::TooLarge { .. } => "max_cluster_size".into(),
+        }
+    }
+
+    pub fn reason(&self) -> String {
+        match self {
+            Refusal::CannotLink { field } => {
+                format!("cannot-link: the two sides have different {field} values")
+            }
+            Refusal::Family => "family guard: different first names and no matching birth date \
+                                (a shared mailbox or landline, not one person)"
+                .into(),
+            Refusal::TooLarge { size, max } => {
+                format!("the customer would have {size} records (max_cluster_size = {max})")
+            }
+        }
+    }
+}
+
+/// Union-find with the guards' per-cluster state.
+pub struct Guarded<'a> {
+    pub uf: UnionFind,
+    f: &'a Features,
+    unique_fields: Vec<(String, Interned)>,
+    states: Vec<State>,
+    max_size: usize,
+}
+
+impl<'a> Guarded<'a> {
+    pub fn new(f: &'a Features, unique_fields: Vec<(String, Interned)>, max_size: usize) -> Self {
+        let states = (0..f.n)
+            .map(|p| State {
+                unique: unique_fields
+                    .iter()
+                    .map(|(_, col)| {
+                        let v = col.ids[p];
+                        if v == NONE { Vec::new() } else { vec![v] }
+                    })
+                    .collect(),
+                dobs: if f.dob[p] == NO_DATE {
+                    Vec::new()
+                } else {
+                    vec![f.dob[p]]
+                },
+                firsts: if f.first.ids[p] == NONE {
+                    Vec::new()
+                } else {
+                    vec![f.first.ids[p]]
+                },
+            })
+            .collect();
+        Guarded {
+            uf: UnionFind::new(f.n),
+            f,
+            unique_fields,
+            states,
+            max_size,
+        }
+    }
+
+    pub fn find(&mut self, p: usize) -> usize {
+        self.uf.find(p)
+    }
+
+    fn first_names_agree(&self, a: &[u32], b: &[u32]) -> bool {
+        let f = self.f;
+        a.iter().any(|&x| {
+            b.iter().any(|&y| {
+                if x == y {
+                    return true;
+                }
+                let (sx, sy) = (&f.first.values[x as usize], &f.first.values[y as usize]);
+                let (cx, cy) = (
+                    crate::features::canonical_first(sx),
+                    crate::features::canonical_first(sy),
+                );
+                compare::first_name(sx, sy, &cx, &cy) <= 4
+            })
+        })
+    }
+
+    /// Whether a link between `a` and `b` may be made, and why not.
+    pub fn check(&mut self, a: usize, b: usize, family: bool) -> Result<(), Refusal> {
+        let (ra, rb) = (self.uf.find(a), self.uf.find(b));
+        if ra == rb {
+            return Ok(());
+        }
+        let size = self.uf.size(ra) + self.uf.size(rb);
+        if size > self.max_size {
+            return Err(Refusal::TooLarge {
+                size,
+                max: self.max_size,
+            });
+        }
+        let (sa, sb) = (&self.states[ra], &self.states[rb]);
+        for (i, (field, _)) in self.unique_fields.iter().enumerate() {
+            let (x, y) = (&sa.unique[i], &sb.unique[i]);
+            if !x.is_empty() && !y.is_empty() && x.iter().any(|v| !y.contains(v)) {
+                return Err(Refusal::CannotLink {
+                    field: field.clone(),
+                });
+            }
+        }
+        if family && !sa.firsts.is_empty() && !sb.firsts.is_empty() {
+            let both_dobs = !sa.dobs.is_empty() && !sb.dobs.is_empty();
+            let dob_agree = both_dobs
+                && sa
+                    .dobs
+                    .iter()
+                    .any(|&x| sb.dobs.iter().any(|&y| compare::birth_date(x, y) <= 3));
+            // Different first names are two people unless their birth dates agree (then it
+            // is one person known by two names); without birth dates the names decide.
+            if !dob_agree && !self.first_names_agree(&sa.firsts, &sb.firsts) {
+                return Err(Refusal::Family);
+            }
+        }
+        Ok(())
+    }
+
+    /// Joins the clusters of `a` and `b` (no checks). True when they were apart.
+    pub fn join(&mut self, a: usize, b: usize) -> bool {
+        let (ra, rb) = (self.uf.find(a), self.uf.find(b));
+        if ra == rb {
+            return false;
+        }
+        self.uf.union(ra, rb);
+        let root = self.uf.find(ra);
+        let other = if root == ra { rb } else { ra };
+        let moved = std::mem::take(&mut self.states[other]);
+        let st = &mut self.states[root];
+        for (i, vals) in moved.unique.into_iter().enumerate() {
+            for v in vals {
+                if !st.unique[i].contains(&v) {
+                    st.unique[i].push(v);
+                }
+            }
+        }
+        for d in moved.dobs {
+            if !st.dobs.contains(&d) {
+                st.dobs.push(d);
+            }
+        }
+        for x in moved.firsts {
+            if !st.firsts.contains(&x) {
+                st.firsts.push(x);
+            }
+        }
+        true
+    }
+
+    /// `check` then `join`; `forced` skips the checks (must-link rules).
+    pub fn link(
+        &mut self,
+        a: usize,
+        b: usize,
+        family: bool,
+        forced: bool,
+    ) -> Result<bool, Refusal> {
+        if !forced {
+            self.check(a, b, family)?;
+        }
+        Ok(self.join(a, b))
+    }
+}

@@ -1,0 +1,826 @@
+//! The probabilistic tier: blocking → candidate pairs → comparison levels → Fellegi-Sunter
+//! weights with m and u estimated without labels.
+//!
+//! - **u** (how often non-matching records agree at each level) comes from random record
+//!   pairs, almost all of which are non-matches.
+//! - **m** (how often matching records agree) comes from EM over the *distinct comparison
+//!   patterns* of the candidate pairs, one EM per blocking rule with the comparisons that
+//!   rule blocks on (and fields correlated with them) left out, since its pairs agree there
+//!   by construction; the estimates of the rules are averaged, weighted by the matches each
+//!   rule is estimated to hold.
+//! - the prior (share of candidate pairs that match) is then fitted by EM with m and u
+//!   fixed, over every candidate pair.
+//! - exact agreement on names and cities is weighted by the value's frequency (term
+//!   frequency adjustment): two records called "Maria Garcia" are weaker evidence than two
+//!   called "Eider Zubizarreta".
+//!
+//! Everything is deterministic: sampling uses a fixed seed, pairs are sorted, and parallel
+//! work is gathered in input order.
+
+use std::collections::HashMap;
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::compare::{self, Comparison};
+use crate::config::ProbabilisticConfig;
+use crate::error::{Error, Result};
+use crate::features::{Features, NO_DATE, NONE};
+
+/// A blocking key part.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BlockKey {
+    FirstName,
+    LastName,
+    Surname1,
+    FirstInitial,
+    BirthDate,
+    BirthYear,
+    Postcode,
+    City,
+    Address,
+    EmailLocal,
+    Phone,
+}
+
+impl BlockKey {
+    pub const NAMES: [&'static str; 11] = [
+        "first_name",
+        "last_name",
+        "surname1",
+        "first_initial",
+        "birth_date",
+        "birth_year",
+        "postcode",
+        "city",
+        "address",
+        "email_local",
+        "phone",
+    ];
+
+    pub fn parse(s: &str) -> Option<BlockKey> {
+        use BlockKey::*;
+        Some(match s {
+            "first_name" => FirstName,
+            "last_name" => LastName,
+            "surname1" => Surname1,
+            "first_initial" => FirstInitial,
+            "birth_date" => BirthDate,
+            "birth_year" => BirthYear,
+            "postcode" => Postcode,
+            "city" => City,
+            "address" => Address,
+            "email_local" => EmailLocal,
+            "phone" => Phone,
+            _ => return None,
+        })
+    }
+
+    /// The comparisons a pair blocked on this key agrees on by construction, or nearly
+    /// (fields of one place move together: postcode, city, address).
+    fn blocks(self) -> &'static [Comparison] {
+        use Comparison as C;
+        match self {
+            BlockKey::FirstName | BlockKey::FirstInitial => &[C::FirstName],
+            BlockKey::LastName | BlockKey::Surname1 => &[C::LastName],
+            BlockKey::BirthDate | BlockKey::BirthYear => &[C::BirthDate],
+            BlockKey::Postcode | BlockKey::City | BlockKey::Address => {
+                &[C::Postcode, C::City, C::Address]
+            }
+            BlockKey::EmailLocal => &[C::Email],
+            BlockKey::Phone => &[C::Phone],
+        }
+    }
+}
+
+/// FNV-1a, for blocking keys built from strings (stable across runs and platforms).
+fn fnv(bytes: &[u8], mut h: u64) -> u64 {
+    for &b in bytes {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x100_0000_01b3);
+    }
+    h
+}
+
+fn mix(h: u64, x: u64) -> u64 {
+    fnv(&x.to_le_bytes(), h)
+}
+
+fn key_part(f: &Features, k: BlockKey, p: usize) -> Option<u64> {
+    let id = |v: u32| (v != NONE).then_some(v as u64);
+    match k {
+        BlockKey::FirstName => id(f.first.ids[p]),
+        BlockKey::LastName => id(f.last.ids[p]),
+        BlockKey::Surname1 => f.last.get(p).and_then(|l| {
+            compare::surname_tokens(l)
+                .first()
+                .map(|t| fnv(t.as_bytes(), 7))
+        }),
+        BlockKey::FirstInitial => f.first.get(p).and_then(|s| s.bytes().next()).map(u64::from),
+        BlockKey::BirthDate => (f.dob[p] != NO_DATE).then(|| f.dob[p] as u32 as u64),
+        BlockKey::BirthYear => (f.dob[p] != NO_DATE).then(|| compare::ymd(f.dob[p]).0 as u64),
+        BlockKey::Postcode => id(f.postcode.ids[p]),
+        BlockKey::City => id(f.city.ids[p]),
+        BlockKey::Address => id(f.address.ids[p]),
+        BlockKey::EmailLocal => f.email.get(p).and_then(|e| {
+            let local = e.split_once('@').map_or(e, |x| x.0);
+            (local.len() >= 4).then(|| fnv(local.as_bytes(), 11))
+        }),
+        BlockKey::Phone => id(f.phone.ids[p]),
+    }
+}
+
+/// Parsed blocking rules and comparisons of a config.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub comparisons: Vec<Comparison>,
+    pub rules: Vec<Vec<BlockKey>>,
+    pub rule_names: Vec<String>,
+    pub tf: Vec<bool>,
+}
+
+impl Plan {
+    pub fn new(cfg: &ProbabilisticConfig) -> Result<Plan> {
+        let mut comparisons = Vec::new();
+        for c in &cfg.comparisons {
+            let cmp = Comparison::parse(c).ok_or_else(|| {
+                Error::Config(format!(
+                    "identity.probabilistic.comparisons: unknown comparison `{c}`; use some of: {}",
+                    Comparison::ALL.map(|c| c.name()).join(", ")
+                ))
+            })?;
+            if !comparisons.contains(&cmp) {
+                comparisons.push(cmp);
+            }
+        }
+        let mut rules = Vec::new();
+        let mut rule_names = Vec::new();
+        for (i, r) in cfg.blocking.iter().enumerate() {
+            if r.is_empty() {
+                return Err(Error::Config(format!(
+                    "identity.probabilistic.blocking[{i}] is empty; give at least one key, e.g. [\"last_name\", \"postcode\"]"
+                )));
+            }
+            let keys = r
+                .iter()
+                .map(|k| {
+                    BlockKey::parse(k).ok_or_else(|| {
+                        Error::Config(format!(
+                            "identity.probabilistic.blocking[{i}]: unknown key `{k}`; use some of: {}",
+                            BlockKey::NAMES.join(", ")
+                        ))
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            rules.push(keys);
+            rule_names.push(r.join("+"));
+        }
+        if rules.len() > 8 {
+            return Err(Error::Config(
+                "identity.probabilistic.blocking: at most 8 rules".into(),
+            ));
+        }
+        for t in &cfg.term_frequency {
+            if !matches!(
+                Comparison::parse(t),
+                Some(Comparison::FirstName | Comparison::LastName | Comparison::City)
+            ) {
+                return Err(Error::Config(format!(
+                    "identity.probabilistic.term_frequency: `{t}` cannot be frequency-adjusted; use some of: first_name, last_name, city"
+                )));
+            }
+        }
+        if !(0.0..1.0).contains(&cfg.threshold) || cfg.threshold <= 0.0 {
+            return Err(Error::Config(format!(
+                "identity.probabilistic.threshold = {}: a match probability strictly between 0 and 1, e.g. 0.99",
+                cfg.threshold
+            )));
+        }
+        let tf = comparisons
+            .iter()
+            .map(|c| cfg.term_frequency.iter().any(|t| t == c.name()))
+            .collect();
+        Ok(Plan {
+            comparisons,
+            rules,
+            rule_names,
+            tf,
+        })
+    }
+}
+
+/// Candidate pairs, sorted, with the rules that produced each (bit `r` for rule `r`).
+#[derive(Debug, Default)]
+pub struct Candidates {
+    pub pairs: Vec<(u32, u32)>,
+    pub rules: Vec<u8>,
+    /// Whether the pair is already one customer (deterministically): such pairs train the
+    /// model (they show how one person's records agree) but need no decision.
+    pub same: Vec<bool>,
+    /// Key values skipped because too many records share them, per rule.
+    pub hot_keys: Vec<u64>,
+}
+
+/// Records agreeing on every key of a rule are candidate pairs; `cluster_of` tells which are
+/// already one customer.
+pub fn candidates(f: &Features, plan: &Plan, max_block: usize, cluster_of: &[u32]) -> Candidates {
+    let mut all: Vec<(u64, u8)> = Vec::new();
+    let mut hot_keys = Vec::new();
+    for (r, keys) in plan.rules.iter().enumerate() {
+        let mut keyed: Vec<(u64, u32)> = (0..f.n)
+            .into_par_iter()
+            .filter_map(|p| {
+                let mut h = mix(0xcbf2_9ce4_8422_2325, r as u64);
+                for &k in keys {
+                    h = mix(h, key_part(f, k, p)?);
+                }
+                Some((h, p as u32))
+            })
+            .collect();
+        keyed.par_sort_unstable();
+        let mut hot = 0u64;
+        let groups: Vec<&[(u64, u32)]> = keyed.chunk_by(|a, b| a.0 == b.0).collect();
+        let pairs: Vec<Vec<(u64, u8)>> = groups
+            .par_iter()
+            .map(|g| {
+                let mut out = Vec::new();
+                if g.len() < 2 || g.len() > max_block {
+                    return out;
+                }
+                for i in 0..g.len() {
+                    for j in i + 1..g.len() {
+                        let (a, b) = (g[i].1, g[j].1);
+                        out.push((((a as u64) << 32) | b as u64, 1u8 << r));
+                    }
+                }
+                out
+            })
+            .collect();
+        for g in &groups {
+            if g.len() > max_block {
+                hot += 1;
+            }
+        }
+        hot_keys.push(hot);
+        for v in pairs {
+            all.extend(v);
+        }
+    }
+    all.par_sort_unstable_by_key(|x| x.0);
+    let mut out = Candidates {
+        hot_keys,
+        ..Default::default()
+    };
+    for g in all.chunk_by(|a, b| a.0 == b.0) {
+        let mask = g.iter().fold(0u8, |m, x| m | x.1);
+        let k = g[0].0;
+        let (a, b) = ((k >> 32) as u32, k as u32);
+        out.pairs.push((a, b));
+        out.rules.push(mask);
+        out.same
+            .push(cluster_of[a as usize] == cluster_of[b as usize]);
+    }
+    out
+}
+
+/// The level of comparison `c` for records `a` and `b`.
+#[inline]
+pub fn level(f: &Features, c: Comparison, a: usize, b: usize) -> u8 {
+    fn text(
+        col: &crate::features::Interned,
+        a: usize,
+        b: usize,
+        cmp: impl Fn(&str, &str) -> u8,
+    ) -> u8 {
+        let (x, y) = (col.ids[a], col.ids[b]);
+        if x == NONE || y == NONE {
+            0
+        } else if x == y {
+            1
+        } else {
+            cmp(&col.values[x as usize], &col.values[y as usize])
+        }
+    }
+    match c {
+        Comparison::FirstName => text(&f.first, a, b, |x, y| {
+            let (ca, cb) = (f.first_canon.ids[a], f.first_canon.ids[b]);
+            let ca = &f.first_canon.values[ca as usize];
+            let cb = &f.first_canon.values[cb as usize];
+            compare::first_name(x, y, ca, cb)
+        }),
+        Comparison::LastName => text(&f.last, a, b, compare::last_name),
+        Comparison::BirthDate => {
+            let (x, y) = (f.dob[a], f.dob[b]);
+            if x == NO_DATE || y == NO_DATE {
+                0
+            } else {
+                compare::birth_date(x, y)
+            }
+        }
+        Comparison::Postcode => text(&f.postcode, a, b, compare::postcode),
+        Comparison::Address => text(&f.address, a, b, compare::address),
+        // The city is evidence only when a postcode is missing: two records with one
+        // postcode are in one city, and counting both would count the place twice.
+        Comparison::City => {
+            if f.place_by_postcode && f.postcode.ids[a] != NONE && f.postcode.ids[b] != NONE {
+                0
+            } else {
+                text(&f.city, a, b, compare::city)
+            }
+        }
+        Comparison::Email => text(&f.email, a, b, compare::email),
+        Comparison::Phone => text(&f.phone, a, b, compare::phone),
+    }
+}
+
+/// Packs the levels of a pair: 4 bits a comparison.
+pub fn pattern(f: &Features, comps: &[Comparison], a: usize, b: usize) -> u32 {
+    let mut p = 0u32;
+    for (k, &c) in comps.iter().enumerate() {
+        p |= (level(f, c, a, b) as u32) << (4 * k);
+    }
+    p
+}
+
+#[inline]
+pub fn level_of(pattern: u32, k: usize) -> usize {
+    ((pattern >> (4 * k)) & 0xf) as usize
+}
+
+/// Fitted Fellegi-Sunter parameters.
+#[derive(Debug, Clone, Serialize)]
+pub struct Model {
+    pub comparisons: Vec<Comparison>,
+    /// `m[k][level]`: P(level | match). Index 0 (null) unused.
+    pub m: Vec<Vec<f64>>,
+    /// `u[k][level]`: P(level | non-match).
+    pub u: Vec<Vec<f64>>,
+    /// Probability that two records drawn at random are one person.
+    pub prior: f64,
+    /// Whether exact agreement of comparison k is frequency-adjusted.
+    pub tf: Vec<bool>,
+    /// EM iterations run, per blocking rule.
+    pub em_iterations: Vec<usize>,
+    /// Whether m came from EM (false: too few candidate pairs, defaults used).
+    pub trained: bool,
+}
+
+/// splitmix64: a small seeded generator for the u sample (fixed seed, so runs repeat).
+struct SplitMix(u64);
+impl SplitMix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+}
+
+/// u probabilities from random pairs (all pairs when there are fewer than `samples`).
+pub fn estimate_u(f: &Features, comps: &[Comparison], samples: usize) -> Vec<Vec<f64>> {
+    let n = f.n as u64;
+    let total = n * n.saturating_sub(1) / 2;
+    let pairs: Vec<(u32, u32)> = if total <= samples as u64 {
+        (0..f.n as u32)
+            .flat_map(|a| (a + 1..f.n as u32).map(move |b| (a, b)))
+            .collect()
+    } else {
+        let mut rng = SplitMix(0x6f6d_6e69_6361_6e61);
+        let mut v = Vec::with_capacity(samples);
+        while v.len() < samples {
+            let a = (rng.next() % n) as u32;
+            let b = (rng.next() % n) as u32;
+            if a != b {
+                v.push((a.min(b), a.max(b)));
+            }
+        }
+        v
+    };
+    let counts: Vec<Vec<u64>> = pairs
+        .par_chunks(65_536)
+        .map(|chunk| {
+            let mut c: Vec<Vec<u64>> = comps.iter().map(|k| vec![0; k.n_levels()]).collect();
+            for &(a, b) in chunk {
+                for (k, &cmp) in comps.iter().enumerate() {
+                    c[k][level(f, cmp, a as usize, b as usize) as usize] += 1;
+                }
+            }
+            c
+        })
+        .reduce(
+            || comps.iter().map(|k| vec![0; k.n_levels()]).collect(),
+            |mut x, y| {
+                for (a, b) in x.iter_mut().zip(y) {
+                    for (p, q) in a.iter_mut().zip(b) {
+                        *p += q;
+                    }
+                }
+                x
+            },
+        );
+    counts
+        .iter()
+        .map(|c| {
+            let levels = c.len() - 1;
+            let seen: u64 = c[1..].iter().sum();
+            // Additive smoothing keeps every level possible (small data, unseen levels).
+            let alpha = 0.5;
+            let mut u = vec![0.0; c.len()];
+            for l in 1..c.len() {
+                u[l] = (c[l] as f64 + alpha) / (seen as f64 + alpha * levels as f64);
+            }
+            u
+        })
+        .collect()
+}
+
+/// Starting m (P(level | match)), from what is known of customer data: a person's records
+/// mostly agree exactly, birth dates nearly always, e-mails and phones less (people have
+/// several). EM starts here, and comparisons the data cannot inform keep it.
+pub fn initial_m(c: Comparison) -> Vec<f64> {
+    let m: &[f64] = match c {
+        Comparison::FirstName => &[0.0, 0.80, 0.08, 0.04, 0.02, 0.02, 0.04],
+        Comparison::LastName => &[0.0, 0.80, 0.12, 0.04, 0.02, 0.02],
+        Comparison::BirthDate => &[0.0, 0.92, 0.02, 0.04, 0.02],
+        Comparison::Postcode => &[0.0, 0.85, 0.10, 0.05],
+        Comparison::Address => &[0.0, 0.60, 0.25, 0.15],
+        Comparison::City => &[0.0, 0.90, 0.05, 0.05],
+        Comparison::Email => &[0.0, 0.85, 0.02, 0.13],
+        Comparison::Phone => &[0.0, 0.85, 0.02, 0.13],
+    };
+    debug_assert_eq!(m.len(), c.n_levels());
+    m.to_vec()
+}
+
+/// log-likelihood pieces of a pattern: (log P(pattern|match), log P(pattern|non-match)).
+fn log_likelihoods(p: u32, m: &[Vec<f64>], u: &[Vec<f64>], active: &[bool]) -> (f64, f64) {
+    let (mut lm, mut lu) = (0.0, 0.0);
+    for k in 0..m.len() {
+        let l = level_of(p, k);
+        if l == 0 || !active[k] {
+            continue;
+        }
+        lm += m[k][l].max(1e-12).ln();
+        lu += u[k][l].max(1e-12).ln();
+    }
+    (lm, lu)
+}
+
+/// EM over distinct patterns with u fixed. `fit_m` false fits only the prior.
+/// Returns (m, prior, iterations, expected matches).
+fn em(
+    patterns: &[(u32, u64)],
+    m0: Vec<Vec<f64>>,
+    u: &[Vec<f64>],
+    active: &[bool],
+    fit_m: bool,
+    max_iter: usize,
+) -> (Vec<Vec<f64>>, f64, usize, f64) {
+    let mut m = m0.clone();
+    let mut prior = 0.1f64;
+    let total: f64 = patterns.iter().map(|x| x.1 as f64).sum();
+    let mut iterations = 0;
+    let mut matches = 0.0;
+    if total == 0.0 {
+        return (m, prior, 0, 0.0);
+    }
+    for _ in 0..max_iter {
+        iterations += 1;
+        let mut acc: Vec<Vec<f64>> = m.iter().map(|x| vec![0.0; x.len()]).collect();
+        matches = 0.0;
+        let lp = prior.ln();
+        let lq = (1.0 - prior).ln();
+        for &(p, c) in patterns {
+            let (lm, lu) = log_likelihoods(p, &m, u, active);
+            let a = lp + lm;
+            let b = lq + lu;
+            let w = 1.0 / (1.0 + (b - a).exp());
+            let cw = c as f64 * w;
+            matches += cw;
+            if fit_m {
+                for (k, row) in acc.iter_mut().enumerate() {
+                    let l = level_of(p, k);
+                    if l != 0 && active[k] {
+                        row[l] += cw;
+                    }
+                }
+            }
+        }
+        let new_prior = (matches / total).clamp(1e-9, 1.0 - 1e-9);
+        let mut delta = (new_prior - prior).abs();
+        prior = new_prior;
+        if fit_m {
+            for (k, row) in acc.iter().enumerate() {
+                let s: f64 = row.iter().sum();
+                if s <= 0.0 || !active[k] {
+                    continue;
+                }
+                for l in 1..row.len() {
+                    // Pseudo-counts from the starting m: a level seen in few matching pairs
+                    // keeps a plausible probability instead of 0 or 1.
+                    let v = ((row[l] + SMOOTHING * m0[k][l]) / (s + SMOOTHING)).max(1e-6);
+                    delta = delta.max((v - m[k][l]).abs());
+                    m[k][l] = v;
+                }
+            }
+        }
+        if delta < 1e-7 {
+            break;
+        }
+    }
+    (m, prior, iterations, matches)
+}
+
+/// Weight (in matching pairs) of the starting m in every M step.
+const SMOOTHING: f64 = 20.0;
+
+/// Counts distinct patterns.
+fn count_patterns(it: impl Iterator<Item = u32>) -> Vec<(u32, u64)> {
+    let mut h: HashMap<u32, u64> = HashMap::new();
+    for p in it {
+        *h.entry(p).or_default() += 1;
+    }
+    let mut v: Vec<(u32, u64)> = h.into_iter().collect();
+    v.sort_unstable();
+    v
+}
+
+/// Known (deterministic) matching pairs a comparison needs on both sides for its EM
+/// estimate to be used.
+pub const MIN_KNOWN_MATCHES: u64 = 30;
+
+/// Below this many candidate pairs for a rule, its EM is skipped (too little data).
+pub const MIN_PAIRS_FOR_EM: usize = 200;
+
+/// Fits the model on the candidates' patterns.
+pub fn fit(
+    f: &Features,
+    plan: &Plan,
+    cand: &Candidates,
+    patterns: &[u32],
+    known_matching_pairs: u64,
+    cfg: &ProbabilisticConfig,
+) -> Model {
+    let comps = &plan.comparisons;
+    let u = estimate_u(f, comps, cfg.u_sample_pairs);
+    let k = comps.len();
+    let mut sum_m: Vec<Vec<f64>> = comps.iter().map(|c| vec![0.0; c.n_levels()]).collect();
+    let mut weight = vec![0.0f64; k];
+    let mut iterations = Vec::new();
+    for (r, keys) in plan.rules.iter().enumerate() {
+        let active: Vec<bool> = comps
+            .iter()
+            .map(|c| !keys.iter().any(|key| key.blocks().contains(c)))
+            .collect();
+        let mine: Vec<u32> = patterns
+            .iter()
+            .zip(&cand.rules)
+            .filter(|(_, mask)| *mask & (1 << r) != 0)
+            .map(|(p, _)| *p)
+            .collect();
+        if mine.len() < MIN_PAIRS_FOR_EM {
+            iterations.push(0);
+            continue;
+        }
+        let pats = count_patterns(mine.into_iter());
+        let m0: Vec<Vec<f64>> = comps.iter().map(|&c| initial_m(c)).collect();
+        let (m, _prior, it, matches) = em(&pats, m0, &u, &active, true, cfg.em_max_iterations);
+        iterations.push(it);
+        for kk in 0..k {
+            if active[kk] {
+                for (s, v) in sum_m[kk].iter_mut().zip(&m[kk]) {
+                    *s += v * matches;
+                }
+                weight[kk] += matches;
+            }
+        }
+    }
+    let trained = weight.iter().any(|&w| w > 0.0);
+    // A comparison that (almost) no deterministically linked pair has on both sides cannot
+    // be checked against known matches; EM's estimate for it rests on look-alikes (namesakes
+    // who agree on everything else) and is not trusted: the starting m is kept.
+    let mut known = vec![0u64; k];
+    for (&p, &same) in patterns.iter().zip(&cand.same) {
+        if same {
+            for (kk, n) in known.iter_mut().enumerate() {
+                if level_of(p, kk) != 0 {
+                    *n += 1;
+                }
+            }
+        }
+    }
+    let m: Vec<Vec<f64>> = comps
+        .iter()
+        .enumerate()
+        .map(|(kk, &c)| {
+            if weight[kk] > 0.0 && known[kk] >= MIN_KNOWN_MATCHES {
+                sum_m[kk].iter().map(|s| s / weight[kk]).collect()
+            } else {
+                initial_m(c)
+            }
+        })
+        .collect();
+    // The prior: the chance that two records drawn at random are one person, estimated from
+    // the pairs the deterministic tier already joined (a lower bound: those it missed are
+    // what this tier looks for). Estimating it over candidate pairs instead would count
+    // the blocking's agreement as evidence twice.
+    let n = f.n as f64;
+    let all_pairs = (n * (n - 1.0) / 2.0).max(1.0);
+    let prior = (known_matching_pairs.max(1) as f64 / all_pairs).clamp(1e-12, 0.5);
+    Model {
+        comparisons: comps.clone(),
+        m,
+        u,
+        prior,
+        tf: plan.tf.clone(),
+        em_iterations: iterations,
+        trained,
+    }
+}
+
+/// A scored pair's evidence: the weight (log2 Bayes factor) of each comparison.
+#[derive(Debug, Clone)]
+pub struct Scored {
+    /// Per comparison: (level, weight).
+    pub parts: Vec<(u8, f64)>,
+    /// Prior log2-odds + the parts.
+    pub total: f64,
+    pub probability: f64,
+}
+
+impl Model {
+    /// The prior as log2 odds.
+    pub fn prior_weight(&self) -> f64 {
+        (self.prior / (1.0 - self.prior)).log2()
+    }
+
+    /// Weight of level `l` of comparison `k`, frequency-adjusted for record `a`'s value.
+    #[inline]
+    pub fn part(&self, f: &Features, k: usize, l: usize, a: usize) -> f64 {
+        if l == 0 {
+            return 0.0;
+        }
+        let mut u = self.u[k][l];
+        if l == 1 && self.tf[k] {
+            let tf = match self.comparisons[k] {
+                Comparison::FirstName => f.first.tf(a),
+                Comparison::LastName => f.last.tf(a),
+                Comparison::City => f.city.tf(a),
+                _ => 0.0,
+            };
+            if tf > 0.0 {
+                u = tf;
+            }
+        }
+        (self.m[k][l] / u.max(1e-12)).log2()
+    }
+
+    /// Total weight of a pair with the given pattern (no allocation).
+    #[inline]
+    pub fn total(&self, f: &Features, pattern: u32, a: usize) -> f64 {
+        let mut w = self.prior_weight();
+        for k in 0..self.comparisons.len() {
+            w += self.part(f, k, level_of(pattern, k), a);
+        }
+        w
+    }
+
+    pub fn score(&self, f: &Features, pattern: u32, a: usize) -> Scored {
+        let parts: Vec<(u8, f64)> = (0..self.comparisons.len())
+            .map(|k| {
+                let l = level_of(pattern, k);
+                (l as u8, self.part(f, k, l, a))
+            })
+            .collect();
+        let total = self.prior_weight() + parts.iter().map(|x| x.1).sum::<f64>();
+        Scored {
+            parts,
+            total,
+            probability: probability(total),
+        }
+    }
+
+    /// "first_name=exact(+6.1) last_name=null ..." for `identity_edges`.
+    pub fn describe(&self, s: &Scored) -> String {
+        let mut out = format!("prior({:+.2})", self.prior_weight());
+        for (k, &(l, w)) in s.parts.iter().enumerate() {
+            let c = self.comparisons[k];
+            out.push(' ');
+            out.push_str(c.name());
+            out.push('=');
+            out.push_str(c.levels()[l as usize]);
+            if l != 0 {
+                out.push_str(&format!("({w:+.2})"));
+            }
+        }
+        out
+    }
+}
+
+/// Match probability of a total log2-odds weight.
+pub fn probability(weight: f64) -> f64 {
+    1.0 / (1.0 + (-weight).exp2())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Simulated patterns from known m and u: EM recovers m (u given, as in `fit`).
+    #[test]
+    fn em_recovers_known_m_on_simulated_pairs() {
+        // Three comparisons with 3 levels each (null, agree, disagree) + one with 4.
+        let true_m = [
+            vec![0.0, 0.9, 0.1],
+            vec![0.0, 0.8, 0.2],
+            vec![0.0, 0.7, 0.2, 0.1],
+        ];
+        let u = vec![
+            vec![0.0, 0.05, 0.95],
+            vec![0.0, 0.1, 0.9],
+            vec![0.0, 0.02, 0.08, 0.9],
+        ];
+        let prior = 0.2;
+        let mut rng = SplitMix(42);
+        let mut draw = |probs: &[f64]| {
+            let x = (rng.next() >> 11) as f64 / (1u64 << 53) as f64;
+            let mut acc = 0.0;
+            for (l, &p) in probs.iter().enumerate().skip(1) {
+                acc += p;
+                if x < acc {
+                    return l as u32;
+                }
+            }
+            (probs.len() - 1) as u32
+        };
+        let mut pats = Vec::new();
+        for i in 0..200_000 {
+            let is_match = (i % 10) < 2; // exactly 20 %
+            let mut p = 0u32;
+            for k in 0..3 {
+                let probs = if is_match { &true_m[k] } else { &u[k] };
+                p |= draw(probs) << (4 * k);
+            }
+            pats.push(p);
+        }
+        let counted = count_patterns(pats.into_iter());
+        let m0 = vec![
+            vec![0.0, 0.6, 0.4],
+            vec![0.0, 0.6, 0.4],
+            vec![0.0, 0.5, 0.3, 0.2],
+        ];
+        let (m, p, _, _) = em(&counted, m0, &u, &[true; 3], true, 500);
+        assert!((p - prior).abs() < 0.01, "prior {p}");
+        for k in 0..3 {
+            for l in 1..true_m[k].len() {
+                assert!(
+                    (m[k][l] - true_m[k][l]).abs() < 0.02,
+                    "m[{k}][{l}] = {} vs {}",
+                    m[k][l],
+                    true_m[k][l]
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn initial_m_is_a_distribution() {
+        for c in Comparison::ALL {
+            let m = initial_m(c);
+            assert!((m.iter().sum::<f64>() - 1.0).abs() < 1e-9);
+            assert_eq!(m[0], 0.0);
+            assert!(m[1] > m[c.different_level() as usize]);
+        }
+    }
+
+    #[test]
+    fn plan_rejects_unknown_keys_with_the_fix() {
+        let cfg = ProbabilisticConfig {
+            blocking: vec![vec!["surname".into()]],
+            ..Default::default()
+        };
+        let e = Plan::new(&cfg).unwrap_err().to_string();
+        assert!(
+            e.contains("unknown key `surname`") && e.contains("surname1"),
+            "{e}"
+        );
+        let cfg = ProbabilisticConfig {
+            comparisons: vec!["dob".into()],
+            ..Default::default()
+        };
+        assert!(
+            Plan::new(&cfg)
+                .unwrap_err()
+                .to_string()
+                .contains("birth_date")
+        );
+        assert!(Plan::new(&ProbabilisticConfig::default()).is_ok());
+    }
+
+    #[test]
+    fn probability_is_logistic_in_bits() {
+        assert!((probability(0.0) - 0.5).abs() < 1e-12);
+        assert!((probability(10.0) - 1024.0 / 1025.0).abs() < 1e-12);
+    }
+}
