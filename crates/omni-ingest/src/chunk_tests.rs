@@ -201,3 +201,43 @@ fn mapping_in_blocks_gives_the_same_tables_and_counts() {
         }
     }
 }
+
+/// The point of blocks: no table holds more than one block plus the unfinished record
+/// carried over from the previous block, however large the file.
+#[test]
+fn blocks_stay_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("id,name,note\n");
+    let mut longest = 0;
+    for i in 0..5000 {
+        let rec = format!("{i},Name {i},\"note\n{}\"\n", "x".repeat(i % 50));
+        longest = longest.max(rec.len());
+        text.push_str(&rec);
+    }
+    let p = dir.path().join("big.csv");
+    std::fs::write(&p, &text).unwrap();
+    let src = source(Format::Csv, CsvOptions::default());
+    for chunk in [256, 1000, 4096] {
+        let tables = chunked(&src, &p, chunk).unwrap();
+        assert!(
+            tables.len() > text.len() / chunk / 2,
+            "{} tables",
+            tables.len()
+        );
+        for t in &tables {
+            assert!(
+                t.text.len() <= chunk + longest,
+                "{} > {chunk} + {longest}",
+                t.text.len()
+            );
+        }
+        assert_eq!(tables.iter().map(|t| t.num_rows()).sum::<usize>(), 5000);
+    }
+    let jp = dir.path().join("big.jsonl");
+    let lines: String = (0..5000).map(|i| format!("{{\"id\": {i}}}\n")).collect();
+    std::fs::write(&jp, &lines).unwrap();
+    let src = source(Format::Jsonl, CsvOptions::default());
+    let tables = chunked(&src, &jp, 300).unwrap();
+    assert!(tables.iter().all(|t| t.text.len() <= 300 + 16));
+    assert_eq!(tables.iter().map(|t| t.num_rows()).sum::<usize>(), 5000);
+}
