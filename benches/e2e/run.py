@@ -30,6 +30,7 @@ import sys
 import time
 from pathlib import Path
 
+sys.dont_write_bytecode = True  # no __pycache__ in the repository
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 sys.path.insert(0, str(HERE))
@@ -317,7 +318,7 @@ def run_size(label: str, target: int, args, omni: Path, profile: str, vpy: Path 
 
     if vpy:
         log("peer: Splink 5 + DuckDB (deduplication)")
-        sp = measured([str(vpy), str(HERE / "splink_peer.py"), str(snapshot),
+        sp = measured([str(vpy), "-B", str(HERE / "splink_peer.py"), str(snapshot),
                        str(out / "splink_clusters.csv"), str(out / "splink.json"),
                        "--threshold", str(args.splink_threshold), "--seed", str(args.seed)],
                       out / "splink.log")
@@ -344,7 +345,7 @@ def run_size(label: str, target: int, args, omni: Path, profile: str, vpy: Path 
         for name in QUERIES:
             runs, inner_secs = [], []
             for _ in range(args.repeat):
-                runs.append(measured([str(vpy), str(HERE / "duckdb_peer.py"), str(snapshot), name,
+                runs.append(measured([str(vpy), "-B", str(HERE / "duckdb_peer.py"), str(snapshot), name,
                                       str(out / f"q_{name}.duckdb.csv"),
                                       str(out / f"q_{name}.duckdb.json")]))
                 inner_secs.append(json.loads((out / f"q_{name}.duckdb.json").read_text())["query_secs"])
