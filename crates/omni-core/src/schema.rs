@@ -173,6 +173,49 @@ pub fn identity_edges() -> SchemaRef {
     S.clone()
 }
 
+/// `contact_points`: one row per distinct email or phone of a customer — where it was seen,
+/// when first and last, in how many records, and whether it is the primary one (the value
+/// the attribute's survivorship rule chose for `profiles`).
+pub fn contact_points() -> SchemaRef {
+    static S: LazyLock<SchemaRef> = LazyLock::new(|| {
+        Arc::new(Schema::new(vec![
+            utf8(col::CUSTOMER_ID, false),
+            utf8("kind", false),
+            utf8("value", false),
+            utf8("sources", false),
+            Field::new("first_seen", timestamp_type(), true),
+            Field::new("last_seen", timestamp_type(), true),
+            Field::new("record_count", DataType::Int64, false),
+            Field::new("is_primary", DataType::Boolean, false),
+        ]))
+    });
+    S.clone()
+}
+
+/// `rfm_cut_points`: per metric (`recency_days`, `frequency`, `monetary`) and score, the
+/// lowest and highest value of the customers given that score, and how many they are.
+pub fn rfm_cut_points() -> SchemaRef {
+    static S: LazyLock<SchemaRef> = LazyLock::new(|| {
+        Arc::new(Schema::new(vec![
+            utf8("metric", false),
+            Field::new("score", DataType::Int32, false),
+            Field::new(
+                "lower_bound",
+                DataType::Decimal128(AMOUNT_PRECISION, AMOUNT_SCALE),
+                false,
+            ),
+            Field::new(
+                "upper_bound",
+                DataType::Decimal128(AMOUNT_PRECISION, AMOUNT_SCALE),
+                false,
+            ),
+            Field::new("customers", DataType::Int64, false),
+            Field::new("as_of", DataType::Date32, false),
+        ]))
+    });
+    S.clone()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

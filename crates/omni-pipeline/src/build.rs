@@ -407,6 +407,17 @@ async fn build_into(
         table::PROFILES.into(),
         write_frame(profiles, &file(table::PROFILES)).await?,
     );
+    omni_sql::register_parquet(&ctx, table::PROFILES, &file(table::PROFILES)).await?;
+    let contacts = omni_profile::contact_points::contact_points(&ctx).await?;
+    tables.insert(
+        table::CONTACT_POINTS.into(),
+        parquet_io::write(
+            &file(table::CONTACT_POINTS),
+            &schema::contact_points(),
+            &contacts,
+        )?,
+    );
+    drop(contacts);
     let events = omni_profile::timeline::events(&ctx).await?;
     tables.insert(
         table::CUSTOMER_EVENTS.into(),
@@ -426,12 +437,19 @@ async fn build_into(
         table::RFM.into(),
         write_frame(rfm, &file(table::RFM)).await?,
     );
+    omni_sql::register_parquet(&ctx, table::RFM, &file(table::RFM)).await?;
+    tables.insert(
+        table::RFM_CUT_POINTS.into(),
+        parquet_io::write(
+            &file(table::RFM_CUT_POINTS),
+            &schema::rfm_cut_points(),
+            &omni_profile::rfm::cut_points(&ctx).await?,
+        )?,
+    );
     timer.lap("rfm", &format!("{} customers scored", tables[table::RFM]));
     timer.start("segments");
 
-    // Segments see the new profiles and rfm.
-    omni_sql::register_parquet(&ctx, table::PROFILES, &file(table::PROFILES)).await?;
-    omni_sql::register_parquet(&ctx, table::RFM, &file(table::RFM)).await?;
+    // Segments see the new profiles and rfm (registered above, after they were written).
     let prev_members = read_prev(table::SEGMENT_MEMBERSHIP)?;
     let (membership, segments) =
         omni_profile::segments::materialize(&ctx, &spec.segment, run_id, &prev_members).await?;

@@ -10,6 +10,9 @@ pub enum Error {
     Config(String),
     #[error("segment `{segment}`: {message}")]
     Segment { segment: String, message: String },
+    /// A query result does not fit its warehouse schema (a bug, not a user error).
+    #[error("{table}: {message}")]
+    Schema { table: String, message: String },
     #[error("query error in {stage}: {source}")]
     DataFusion {
         stage: &'static str,
@@ -22,7 +25,7 @@ impl Classify for Error {
     fn kind(&self) -> ErrorKind {
         match self {
             Error::Config(_) | Error::Segment { .. } => ErrorKind::User,
-            Error::DataFusion { .. } => ErrorKind::Internal,
+            Error::DataFusion { .. } | Error::Schema { .. } => ErrorKind::Internal,
         }
     }
 }

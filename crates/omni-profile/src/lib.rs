@@ -16,6 +16,8 @@
 //! ```
 
 pub mod config;
+mod conform;
+pub mod contact_points;
 pub mod error;
 pub mod golden;
 pub mod rfm;

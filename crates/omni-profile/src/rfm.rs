@@ -7,12 +7,21 @@
 //! - `frequency`: number of purchases (returns do not count);
 //! - `monetary`: purchases net of returns;
 //! - scores: `1 + floor(5 · (rank − 1) / n)` where rank orders customers from worst to best
-//!   (oldest, fewest, lowest first). Equal values share a rank and so a score; the result
-//!   does not depend on row order.
+//!   (oldest, fewest, lowest first) and `n` is the number of customers scored. Ties are broken
+//!   deterministically by value only: equal values share the lowest rank of their group
+//!   (SQL `rank()`), so a group of equal values that straddles a quintile boundary goes whole
+//!   to the lower score, and a score can be left empty when one group spans a quintile (many
+//!   customers with one purchase). The result does not depend on row order or on customer ids.
+//!
+//! The cut points are saved as `rfm_cut_points` ([`cut_points`]): for each metric and score,
+//! the lowest and highest value given that score and the number of customers, with `as_of`.
+//! Scores that no customer got have no row.
 
 use chrono::NaiveDate;
 use datafusion::dataframe::DataFrame;
 use datafusion::prelude::SessionContext;
+
+use arrow::record_batch::RecordBatch;
 
 use crate::config::RfmSegmentRule;
 use crate::error::{Result, df};
@@ -91,4 +100,38 @@ pub async fn rfm(
     rules: &[RfmSegmentRule],
 ) -> Result<DataFrame> {
     ctx.sql(&rfm_sql(as_of, rules)).await.map_err(df("rfm"))
+}
+
+/// The cut-points query; expects the new `rfm` table.
+pub const CUT_POINTS_SQL: &str = "
+SELECT metric, score, lower_bound, upper_bound, customers, as_of FROM (
+  SELECT 'recency_days' AS metric, r_score AS score,
+    CAST(min(recency_days) AS DECIMAL(18, 2)) AS lower_bound,
+    CAST(max(recency_days) AS DECIMAL(18, 2)) AS upper_bound,
+    count(*) AS customers, as_of
+  FROM rfm GROUP BY r_score, as_of
+  UNION ALL
+  SELECT 'frequency', f_score, CAST(min(frequency) AS DECIMAL(18, 2)),
+    CAST(max(frequency) AS DECIMAL(18, 2)), count(*), as_of
+  FROM rfm GROUP BY f_score, as_of
+  UNION ALL
+  SELECT 'monetary', m_score, CAST(min(monetary) AS DECIMAL(18, 2)),
+    CAST(max(monetary) AS DECIMAL(18, 2)), count(*), as_of
+  FROM rfm GROUP BY m_score, as_of
+) x
+ORDER BY metric, score";
+
+/// Builds `rfm_cut_points` from the new `rfm` table, in the schema of
+/// [`omni_core::schema::rfm_cut_points`].
+pub async fn cut_points(ctx: &SessionContext) -> Result<Vec<RecordBatch>> {
+    let frame = ctx
+        .sql(CUT_POINTS_SQL)
+        .await
+        .map_err(df("rfm_cut_points"))?;
+    let batches = frame.collect().await.map_err(df("rfm_cut_points"))?;
+    crate::conform::conform(
+        &batches,
+        &omni_core::schema::rfm_cut_points(),
+        "rfm_cut_points",
+    )
 }

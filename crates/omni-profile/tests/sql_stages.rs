@@ -545,3 +545,272 @@ async fn survivorship_rules_choose_as_configured() {
             .any(|(_, m)| m.contains("did you mean `loyalty`?"))
     );
 }
+
+/// Registers a collected frame as a table (what the build does with the written Parquet).
+fn register(c: &SessionContext, name: &str, b: RecordBatch) {
+    let t = MemTable::try_new(b.schema(), vec![vec![b]]).unwrap();
+    c.register_table(name, Arc::new(t)).unwrap();
+}
+
+fn concat(batches: &[RecordBatch], schema: arrow::datatypes::SchemaRef) -> RecordBatch {
+    arrow::compute::concat_batches(&schema, batches).unwrap()
+}
+
+#[tokio::test]
+async fn contact_points_keep_every_email_and_phone_with_the_rule_s_primary() {
+    let recs = records(&[
+        (
+            "web",
+            "W1",
+            "2025-01-01 10:00",
+            &[("email", "maria@old.es")],
+        ),
+        (
+            "web",
+            "W2",
+            "2025-02-01 10:00",
+            &[("email", "maria@old.es"), ("phone", "+34600000001")],
+        ),
+        (
+            "loyalty",
+            "L1",
+            "2025-06-01 10:00",
+            &[("email", "maria@new.es"), ("phone", "+34600000002")],
+        ),
+        (
+            "call",
+            "C1",
+            "2025-09-01 10:00",
+            &[("phone", "+34600000001")],
+        ),
+        ("web", "W9", "2025-03-01 10:00", &[("email", "bob@x.es")]),
+        // A customer without any contact point has no rows.
+        ("pos", "T1", "2025-03-01 10:00", &[]),
+    ]);
+    let map = identity_map(&[
+        ("web", "W1", "c_a"),
+        ("web", "W2", "c_a"),
+        ("loyalty", "L1", "c_a"),
+        ("call", "C1", "c_a"),
+        ("web", "W9", "c_b"),
+        ("pos", "T1", "c_c"),
+    ]);
+    let tx = transactions(&[("web", "W1", "W1", "2025-01-01 10:00", 100)]);
+    let as_of = NaiveDate::from_ymd_opt(2025, 10, 1).unwrap();
+    let run = |cfg: ProfileConfig| {
+        let (recs, map, tx) = (recs.clone(), map.clone(), tx.clone());
+        async move {
+            let c = ctx(vec![
+                ("source_records", recs),
+                ("identity_map", map),
+                ("transactions", tx),
+            ]);
+            let p = collect(
+                omni_profile::golden::profiles(&c, as_of, &cfg)
+                    .await
+                    .unwrap(),
+            )
+            .await;
+            register(&c, "profiles", p.clone());
+            let cp = omni_profile::contact_points::contact_points(&c)
+                .await
+                .unwrap();
+            (p, concat(&cp, schema::contact_points()))
+        }
+    };
+    let (p, cp) = run(ProfileConfig::default()).await;
+    assert_eq!(cp.schema(), schema::contact_points());
+    let rows: Vec<String> = (0..cp.num_rows())
+        .map(|i| {
+            [
+                "customer_id",
+                "kind",
+                "value",
+                "sources",
+                "first_seen",
+                "last_seen",
+                "record_count",
+                "is_primary",
+            ]
+            .iter()
+            .map(|c| strings(&cp, c)[i].clone().unwrap_or_default())
+            .collect::<Vec<_>>()
+            .join(" | ")
+        })
+        .collect();
+    let day = |d: &str| format!("2025-{d}T10:00:00Z");
+    let want = [
+        format!(
+            "c_a | email | maria@new.es | loyalty | {} | {} | 1 | true",
+            day("06-01"),
+            day("06-01")
+        ),
+        format!(
+            "c_a | email | maria@old.es | web | {} | {} | 2 | false",
+            day("01-01"),
+            day("02-01")
+        ),
+        format!(
+            "c_a | phone | +34600000001 | call,web | {} | {} | 2 | true",
+            day("02-01"),
+            day("09-01")
+        ),
+        format!(
+            "c_a | phone | +34600000002 | loyalty | {} | {} | 1 | false",
+            day("06-01"),
+            day("06-01")
+        ),
+        format!(
+            "c_b | email | bob@x.es | web | {} | {} | 1 | true",
+            day("03-01"),
+            day("03-01")
+        ),
+    ];
+    assert_eq!(rows, want);
+    // The primary is the golden value.
+    assert_eq!(strings(&p, "email")[0].as_deref(), Some("maria@new.es"));
+    assert_eq!(strings(&p, "phone")[0].as_deref(), Some("+34600000001"));
+
+    // Other rules pick other primaries: the email most records carry, the loyalty phone.
+    let cfg: ProfileConfig = toml::from_str(
+        "[survivorship]\nemail = \"most_frequent\"\nphone = { source_priority = [\"loyalty\"] }",
+    )
+    .unwrap();
+    let (p, cp) = run(cfg).await;
+    let primary: Vec<(String, String)> = (0..cp.num_rows())
+        .filter(|&i| strings(&cp, "is_primary")[i].as_deref() == Some("true"))
+        .map(|i| {
+            (
+                strings(&cp, "customer_id")[i].clone().unwrap(),
+                strings(&cp, "value")[i].clone().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        primary,
+        [
+            ("c_a", "maria@old.es"),
+            ("c_a", "+34600000002"),
+            ("c_b", "bob@x.es")
+        ]
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+    );
+    assert_eq!(strings(&p, "email")[0].as_deref(), Some("maria@old.es"));
+    assert_eq!(strings(&p, "phone")[0].as_deref(), Some("+34600000002"));
+}
+
+#[tokio::test]
+async fn rfm_scores_segments_and_cut_points_match_a_hand_computed_example() {
+    // as_of 2026-11-01, six customers (n = 6), score = 1 + floor(5 (rank − 1) / 6):
+    //   a: 10.00 on 10-01                                  R 31, F 1, M 10
+    //   b: 20.00 on 10-11                                  R 21, F 1, M 20
+    //   c: 30.00 on 10-21                                  R 11, F 1, M 30
+    //   d: 25.00 on 09-01, 15.00 on 10-21                  R 11, F 2, M 40
+    //   e: 20.00 on 08-01, 09-01, 10-31, −5.00 on 10-31    R 1,  F 3, M 55
+    //   f: 10.00 on 10-01, 10-02, 10-03                    R 29, F 3, M 30
+    // Recency, worst first: a(1) f(2) b(3) c=d(4) e(6) → scores 1 1 2 3 3 5.
+    // Frequency: a=b=c(1) d(4) e=f(5) → 1 1 1 3 4 4 (scores 2 and 5 empty).
+    // Monetary: a(1) b(2) c=f(3) d(5) e(6) → 1 1 2 2 4 5.
+    let rows = [
+        ("a", "2026-10-01 12:00", 1000),
+        ("b", "2026-10-11 12:00", 2000),
+        ("c", "2026-10-21 12:00", 3000),
+        ("d", "2026-09-01 12:00", 2500),
+        ("d", "2026-10-21 12:00", 1500),
+        ("e", "2026-08-01 12:00", 2000),
+        ("e", "2026-09-01 12:00", 2000),
+        ("e", "2026-10-31 12:00", 2000),
+        ("e", "2026-10-31 18:00", -500),
+        ("f", "2026-10-01 12:00", 1000),
+        ("f", "2026-10-02 12:00", 1000),
+        ("f", "2026-10-03 12:00", 1000),
+    ];
+    let ids: Vec<String> = (0..rows.len()).map(|i| format!("T{i}")).collect();
+    let tx: Vec<(&str, &str, &str, &str, i128)> = rows
+        .iter()
+        .zip(&ids)
+        .map(|(r, id)| ("pos", id.as_str(), id.as_str(), r.1, r.2))
+        .collect();
+    let map: Vec<(&str, &str, &str)> = rows
+        .iter()
+        .zip(&ids)
+        .map(|(r, id)| ("pos", id.as_str(), r.0))
+        .collect();
+    let c = ctx(vec![
+        ("identity_map", identity_map(&map)),
+        ("transactions", transactions(&tx)),
+    ]);
+    let as_of = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+    let r = collect(
+        omni_profile::rfm::rfm(&c, as_of, &default_segment_rules())
+            .await
+            .unwrap(),
+    )
+    .await;
+    let got: Vec<String> = (0..r.num_rows())
+        .map(|i| {
+            [
+                "customer_id",
+                "recency_days",
+                "frequency",
+                "monetary",
+                "r_score",
+                "f_score",
+                "m_score",
+                "rfm_segment",
+            ]
+            .iter()
+            .map(|c| strings(&r, c)[i].clone().unwrap())
+            .collect::<Vec<_>>()
+            .join(" ")
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            "a 31 1 10.00 1 1 1 Lost",
+            "b 21 1 20.00 2 1 1 Hibernating",
+            "c 11 1 30.00 3 1 2 About to Sleep",
+            "d 11 2 40.00 3 3 4 Need Attention",
+            "e 1 3 55.00 5 4 5 Champions",
+            "f 29 3 30.00 1 4 2 At Risk",
+        ]
+    );
+
+    register(&c, "rfm", r);
+    let cp = omni_profile::rfm::cut_points(&c).await.unwrap();
+    let cp = concat(&cp, schema::rfm_cut_points());
+    assert_eq!(cp.schema(), schema::rfm_cut_points());
+    let got: Vec<String> = (0..cp.num_rows())
+        .map(|i| {
+            [
+                "metric",
+                "score",
+                "lower_bound",
+                "upper_bound",
+                "customers",
+                "as_of",
+            ]
+            .iter()
+            .map(|c| strings(&cp, c)[i].clone().unwrap())
+            .collect::<Vec<_>>()
+            .join(" ")
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            "frequency 1 1.00 1.00 3 2026-11-01",
+            "frequency 3 2.00 2.00 1 2026-11-01",
+            "frequency 4 3.00 3.00 2 2026-11-01",
+            "monetary 1 10.00 20.00 2 2026-11-01",
+            "monetary 2 30.00 30.00 2 2026-11-01",
+            "monetary 4 40.00 40.00 1 2026-11-01",
+            "monetary 5 55.00 55.00 1 2026-11-01",
+            "recency_days 1 29.00 31.00 2 2026-11-01",
+            "recency_days 2 21.00 21.00 1 2026-11-01",
+            "recency_days 3 11.00 11.00 2 2026-11-01",
+            "recency_days 5 1.00 1.00 1 2026-11-01",
+        ]
+    );
+}
