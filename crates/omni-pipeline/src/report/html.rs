@@ -27,7 +27,7 @@ fn n(v: u64) -> String {
     let s = v.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -69,17 +69,17 @@ svg text{font:12px system-ui,sans-serif;fill:#1e293b}
 /// Renders the report.
 pub fn render(r: &RunReport) -> String {
     let mut h = String::with_capacity(64 * 1024);
-    let _ = write!(
+    let _ = writeln!(
         h,
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>omni build report: {} — {}</title><style>{CSS}</style></head><body><main>\n",
+         <title>omni build report: {} — {}</title><style>{CSS}</style></head><body><main>",
         esc(&r.pipeline),
         esc(&r.run_id)
     );
-    let _ = write!(
+    let _ = writeln!(
         h,
-        "<h1>Run report: {}</h1><p class=\"meta\">run <code>{}</code> · started {} · finished {} · RFM as of {}{}</p>\n",
+        "<h1>Run report: {}</h1><p class=\"meta\">run <code>{}</code> · started {} · finished {} · RFM as of {}{}</p>",
         esc(&r.pipeline),
         esc(&r.run_id),
         esc(&r.started_at),
@@ -103,9 +103,9 @@ pub fn render(r: &RunReport) -> String {
 
 fn warnings(h: &mut String, r: &RunReport) {
     if r.warnings.is_empty() {
-        let _ = write!(
+        let _ = writeln!(
             h,
-            "<div class=\"ok\" id=\"drift\">{}</div>\n",
+            "<div class=\"ok\" id=\"drift\">{}</div>",
             match &r.previous_run {
                 Some(p) => format!("No drift warnings against run <code>{}</code>.", esc(p)),
                 None => "First run of this warehouse: no previous run to compare with.".into(),
@@ -124,9 +124,9 @@ fn warnings(h: &mut String, r: &RunReport) {
         let _ = write!(h, "<li class=\"drift-warning\">{}</li>", esc(&w.message));
     }
     let t = &r.drift_thresholds;
-    let _ = write!(
+    let _ = writeln!(
         h,
-        "</ul><p class=\"note\">Thresholds: rows read ±{:.0}% per source; reject rate +{} points and doubled; largest cluster ×{} and +{} records; customers −{:.0}%.</p></div>\n",
+        "</ul><p class=\"note\">Thresholds: rows read ±{:.0}% per source; reject rate +{} points and doubled; largest cluster ×{} and +{} records; customers −{:.0}%.</p></div>",
         t.source_rows_change * 100.0,
         t.reject_rate_points,
         t.largest_cluster_factor,
@@ -147,9 +147,9 @@ fn sources(h: &mut String, r: &RunReport) {
             .map(|(k, v)| format!("{} ({})", esc(k), n(**v)))
             .collect();
         let more = reasons.len().saturating_sub(3);
-        let _ = write!(
+        let _ = writeln!(
             h,
-            "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{:.2}%</td><td class=\"n\">{}</td><td>{}{}</td></tr>\n",
+            "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{:.2}%</td><td class=\"n\">{}</td><td>{}{}</td></tr>",
             esc(&s.source),
             s.files,
             n(s.rows_read),
@@ -174,9 +174,9 @@ fn sources(h: &mut String, r: &RunReport) {
         rej += s.rejected;
         tx += s.transactions;
     }
-    let _ = write!(
+    let _ = writeln!(
         h,
-        "<tr class=\"total\"><td>total</td><td class=\"n\">{files}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{:.2}%</td><td class=\"n\">{}</td><td></td></tr></table>\n",
+        "<tr class=\"total\"><td>total</td><td class=\"n\">{files}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{:.2}%</td><td class=\"n\">{}</td><td></td></tr></table>",
         n(read),
         n(acc),
         n(rej),
@@ -187,9 +187,9 @@ fn sources(h: &mut String, r: &RunReport) {
         .sources
         .iter()
         .all(|s| s.rows_read == s.accepted + s.rejected);
-    let _ = write!(
+    let _ = writeln!(
         h,
-        "<p id=\"balance\">Every row read is accepted or rejected: {} read = {} accepted + {} rejected {}</p>\n",
+        "<p id=\"balance\">Every row read is accepted or rejected: {} read = {} accepted + {} rejected {}</p>",
         n(read),
         n(acc),
         n(rej),
@@ -487,9 +487,9 @@ fn hbars(id: &str, aria: &str, items: &[(String, f64, String)]) -> String {
 
 fn coverage(h: &mut String, r: &RunReport) {
     let c = &r.coverage;
-    let _ = write!(
+    let _ = writeln!(
         h,
-        "<h2 id=\"coverage\">Profile and consent coverage</h2>\n<p>Share of the {} customers whose golden profile has each attribute, and whose consent for each channel is granted (latest statement).</p>\n",
+        "<h2 id=\"coverage\">Profile and consent coverage</h2>\n<p>Share of the {} customers whose golden profile has each attribute, and whose consent for each channel is granted (latest statement).</p>",
         n(c.customers)
     );
     let mut items: Vec<(String, f64, String)> = [
@@ -629,9 +629,9 @@ fn rfm(h: &mut String, r: &RunReport) {
 
 fn overlap(h: &mut String, r: &RunReport) {
     let total: u64 = r.channel_overlap.iter().map(|c| c.customers).sum();
-    let _ = write!(
+    let _ = writeln!(
         h,
-        "<h2 id=\"channels\">Channel overlap</h2>\n<p>Customers by the combination of channels they were seen in ({} combinations; the chart shows the 15 largest).</p>\n",
+        "<h2 id=\"channels\">Channel overlap</h2>\n<p>Customers by the combination of channels they were seen in ({} combinations; the chart shows the 15 largest).</p>",
         r.channel_overlap.len()
     );
     let items: Vec<(String, f64, String)> = r
@@ -679,9 +679,9 @@ fn stages(h: &mut String, r: &RunReport) {
     }
     let wall: f64 = r.stages.iter().map(|s| s.wall_secs).sum();
     let cpu: f64 = r.stages.iter().map(|s| s.cpu_secs).sum();
-    let _ = write!(
+    let _ = writeln!(
         h,
-        "<tr class=\"total\"><td>total</td><td class=\"n\">{wall:.2} s</td><td class=\"n\">{cpu:.2} s</td><td class=\"n\">{}</td></tr></table>\n",
+        "<tr class=\"total\"><td>total</td><td class=\"n\">{wall:.2} s</td><td class=\"n\">{cpu:.2} s</td><td class=\"n\">{}</td></tr></table>",
         mib(r.peak_rss_bytes)
     );
     let items: Vec<(String, f64, String)> = r
@@ -696,9 +696,9 @@ fn stages(h: &mut String, r: &RunReport) {
         })
         .collect();
     h.push_str(&hbars("chart-stages", "wall time per stage", &items));
-    let _ = write!(
+    let _ = writeln!(
         h,
-        "\n<p>Peak memory (resident set high-water mark of the build process): {}.</p>\n",
+        "\n<p>Peak memory (resident set high-water mark of the build process): {}.</p>",
         mib(r.peak_rss_bytes)
     );
 }
