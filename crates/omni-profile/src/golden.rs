@@ -44,22 +44,25 @@ fn distinct_list(col: &str, alias: &str) -> String {
     format!("array_sort(array_agg(DISTINCT r.{col}) FILTER (WHERE r.{col} IS NOT NULL)) AS {alias}")
 }
 
-/// One CTE per purpose: the statements at the latest time, AND-ed (a conflict is no consent).
-fn consent_cte(purpose: &str) -> String {
-    let c = format!("consent_{purpose}");
+/// The latest time a customer stated consent for a purpose, as a window column of `r`.
+fn consent_latest(purpose: &str) -> String {
     format!(
-        "c_{purpose} AS (
-  SELECT customer_id, bool_and({c}) AS {c},
-    array_to_string(array_sort(array_agg(DISTINCT source)), ',') AS {c}_source,
-    max(event_ts) AS {c}_at
-  FROM (
-    SELECT r.customer_id, r.{c}, r.source, r.event_ts,
-      rank() OVER (PARTITION BY r.customer_id ORDER BY r.event_ts DESC NULLS LAST) AS rk
-    FROM r WHERE r.{c} IS NOT NULL
-  ) x
-  WHERE rk = 1
-  GROUP BY customer_id
-)"
+        ",\n    max(CASE WHEN s.consent_{purpose} IS NOT NULL THEN s.event_ts END) \
+         OVER (PARTITION BY m.customer_id) AS consent_{purpose}__latest"
+    )
+}
+
+/// A purpose's consent columns, aggregated over the statements made at the latest time
+/// (AND-ed: a conflict is no consent). One pass with the other aggregates, instead of one
+/// join and window per purpose.
+fn consent_cols(purpose: &str) -> String {
+    let c = format!("consent_{purpose}");
+    let at_latest = format!("r.{c} IS NOT NULL AND r.event_ts IS NOT DISTINCT FROM r.{c}__latest");
+    format!(
+        ",\n  bool_and(r.{c}) FILTER (WHERE {at_latest}) AS {c},
+  array_to_string(array_sort(array_agg(DISTINCT r.source) FILTER (WHERE {at_latest})), ',')
+    AS {c}_source,
+  max(r.{c}__latest) AS {c}_at"
     )
 }
 
@@ -87,22 +90,25 @@ pub fn profiles_sql(as_of: NaiveDate, cfg: &ProfileConfig) -> String {
     ]
     .map(|(c, a)| distinct_list(c, a))
     .join(",\n  ");
-    let consent_ctes: String = CONSENT_PURPOSES
+    let consent_latest: String = CONSENT_PURPOSES.iter().map(|p| consent_latest(p)).collect();
+    let consent_cols: String = CONSENT_PURPOSES.iter().map(|p| consent_cols(p)).collect();
+    // Consent comes last in `profiles`, after the traits (exports keep that column order).
+    let consent_names: Vec<String> = CONSENT_PURPOSES
         .iter()
-        .map(|p| format!(",\n{}", consent_cte(p)))
+        .flat_map(|p| {
+            let c = format!("consent_{p}");
+            [format!("{c}_source"), format!("{c}_at"), c]
+        })
         .collect();
-    let consent_cols: String = CONSENT_PURPOSES
+    let consent_exclude = consent_names.join(", ");
+    let consent_select: String = CONSENT_PURPOSES
         .iter()
-        .map(|p| format!(",\n  c_{p}.consent_{p}, c_{p}.consent_{p}_source, c_{p}.consent_{p}_at"))
-        .collect();
-    let consent_joins: String = CONSENT_PURPOSES
-        .iter()
-        .map(|p| format!("\nLEFT JOIN c_{p} ON c_{p}.customer_id = p.customer_id"))
+        .map(|p| format!(",\n  p.consent_{p}, p.consent_{p}_source, p.consent_{p}_at"))
         .collect();
     let as_of_sql = as_of.format("%Y-%m-%d");
     format!(
         "WITH r AS (
-  SELECT m.customer_id, s.*{freq_cols}
+  SELECT m.customer_id, s.*{freq_cols}{consent_latest}
   FROM source_records s
   JOIN identity_map m ON s.source = m.source AND s.record_id = m.record_id
 ),
@@ -112,7 +118,7 @@ p AS (
   {lists},
   count(*) AS record_count,
   min(r.event_ts) AS first_seen,
-  max(r.event_ts) AS last_seen
+  max(r.event_ts) AS last_seen{consent_cols}
   FROM r GROUP BY r.customer_id
 ),
 tx AS (
@@ -142,8 +148,8 @@ pref_store AS (
       row_number() OVER (PARTITION BY customer_id ORDER BY count(*) DESC, store) AS rn
     FROM tx WHERE kind = 'purchase' AND store IS NOT NULL GROUP BY customer_id, store
   ) x WHERE rn = 1
-){consent_ctes}
-SELECT p.*,
+)
+SELECT p.* EXCLUDE ({consent_exclude}),
   array_length(p.channels) AS channel_count,
   coalesce(t.orders, 0) AS orders,
   coalesce(t.returns, 0) AS returns,
@@ -155,11 +161,11 @@ SELECT p.*,
   pc.preferred_channel,
   ps.preferred_store,
   CAST(floor((date_part('epoch', TIMESTAMP '{as_of_sql} 00:00:00') - date_part('epoch', p.last_seen)) / 86400) AS BIGINT)
-    AS days_since_last_contact{consent_cols}
+    AS days_since_last_contact{consent_select}
 FROM p
 LEFT JOIN t ON p.customer_id = t.customer_id
 LEFT JOIN pref_channel pc ON pc.customer_id = p.customer_id
-LEFT JOIN pref_store ps ON ps.customer_id = p.customer_id{consent_joins}
+LEFT JOIN pref_store ps ON ps.customer_id = p.customer_id
 ORDER BY p.customer_id"
     )
 }

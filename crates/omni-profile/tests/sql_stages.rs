@@ -412,7 +412,23 @@ async fn consent_conflicts_traits_and_timeline() {
             .starts_with("2025-06-01T10:00")
     );
     assert_eq!(strings(&p, "consent_sms")[0].as_deref(), Some("true"));
+    assert_eq!(
+        strings(&p, "consent_sms_source")[0].as_deref(),
+        Some("loyalty")
+    );
     assert_eq!(strings(&p, "consent_push")[0], None);
+    assert_eq!(strings(&p, "consent_push_source")[0], None);
+    assert_eq!(strings(&p, "consent_push_at")[0], None);
+    // Consent columns come last, after the traits.
+    let names: Vec<String> = p
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
+    let at = |n: &str| names.iter().position(|x| x == n).unwrap();
+    assert!(at("days_since_last_contact") < at("consent_email"));
+    assert_eq!(names.last().map(String::as_str), Some("consent_push_at"));
     // Purchases: one web, one store (the store's second ticket is a return).
     assert_eq!(strings(&p, "preferred_channel")[0].as_deref(), Some("pos"));
     assert_eq!(
