@@ -177,13 +177,16 @@ fn demo_pipeline_loses_no_row_and_links_shared_identifiers() {
     assert_eq!(rejected, documented);
 
     // Records sharing a loyalty card or an email (not a blocked one) across channels are one
-    // customer; and such pairs exist, so the check is not vacuous.
-    for key in ["loyalty_card", "email_match"] {
+    // customer, unless a guard refused the link (a family mailbox: then identity_edges holds
+    // the refusal for that value); and such pairs exist, so the check is not vacuous.
+    for (key, rule) in [("loyalty_card", "loyalty_card"), ("email_match", "email")] {
         let pairs = format!(
             "FROM source_records a JOIN source_records b ON a.{key} = b.{key} AND a.source < b.source \
              JOIN identity_map ma ON ma.source = a.source AND ma.record_id = a.record_id \
              JOIN identity_map mb ON mb.source = b.source AND mb.record_id = b.record_id \
-             WHERE a.{key} <> 'test@test.com'"
+             WHERE a.{key} <> 'test@test.com' \
+             AND NOT EXISTS (SELECT 1 FROM identity_edges e WHERE e.rule = '{rule}' \
+                 AND e.value = a.{key} AND e.decision = 'rejected')"
         );
         assert!(
             count(&wh, &format!("SELECT count(*) {pairs}")) > 100,

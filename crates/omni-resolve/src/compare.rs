@@ -18,10 +18,11 @@ pub enum Comparison {
     City,
     Email,
     Phone,
+    NationalId,
 }
 
 impl Comparison {
-    pub const ALL: [Comparison; 8] = [
+    pub const ALL: [Comparison; 9] = [
         Comparison::FirstName,
         Comparison::LastName,
         Comparison::BirthDate,
@@ -30,6 +31,7 @@ impl Comparison {
         Comparison::City,
         Comparison::Email,
         Comparison::Phone,
+        Comparison::NationalId,
     ];
 
     pub fn name(self) -> &'static str {
@@ -42,6 +44,7 @@ impl Comparison {
             Comparison::City => "city",
             Comparison::Email => "email",
             Comparison::Phone => "phone",
+            Comparison::NationalId => "national_id",
         }
     }
 
@@ -81,6 +84,7 @@ impl Comparison {
             Comparison::City => &["null", "exact", "jw>=0.88", "different"],
             Comparison::Email => &["null", "exact", "one typo", "different"],
             Comparison::Phone => &["null", "exact", "one digit off", "different"],
+            Comparison::NationalId => &["null", "exact", "one typo", "different"],
         }
     }
 
@@ -312,6 +316,18 @@ pub fn phone(a: &str, b: &str) -> u8 {
     3
 }
 
+/// National ids: exact; one character changed, added, dropped or two swapped (a typing
+/// error); different.
+pub fn national_id(a: &str, b: &str) -> u8 {
+    if a == b {
+        return 1;
+    }
+    if a.len().abs_diff(b.len()) <= 1 && strsim::damerau_levenshtein(a, b) == 1 {
+        return 2;
+    }
+    3
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -387,6 +403,14 @@ mod tests {
         assert_eq!(city("a coruna", "la coruna"), 2);
         assert_eq!(city("madrid", "madrid"), 1);
         assert_eq!(city("madrid", "bilbao"), 3);
+    }
+
+    #[test]
+    fn national_id_levels() {
+        assert_eq!(national_id("1804974", "1804974"), 1);
+        assert_eq!(national_id("1804974", "1809474"), 2);
+        assert_eq!(national_id("1804974", "180497"), 2);
+        assert_eq!(national_id("1804974", "6089216"), 3);
     }
 
     #[test]

@@ -55,12 +55,12 @@ pub struct ProbabilisticConfig {
     #[serde(default = "default_threshold")]
     pub threshold: f64,
     /// Fields compared: first_name, last_name, birth_date, postcode, address, city, email,
-    /// phone.
+    /// phone, national_id.
     #[serde(default = "default_comparisons")]
     pub comparisons: Vec<String>,
     /// Blocking rules, OR-ed: records are candidate pairs when they agree on every key of
     /// at least one rule. Keys: first_name, last_name, surname1, first_initial, birth_date,
-    /// birth_year, postcode, city, address, email_local, phone.
+    /// birth_year, postcode, city, address, email_local, phone, national_id.
     #[serde(default = "default_blocking")]
     pub blocking: Vec<Vec<String>>,
     /// A blocking key value shared by more records than this makes no pairs (a hot key
@@ -124,7 +124,7 @@ fn default_tf() -> Vec<String> {
         .to_vec()
 }
 fn default_u_pairs() -> usize {
-    1_000_000
+    300_000
 }
 fn default_em_iter() -> usize {
     40

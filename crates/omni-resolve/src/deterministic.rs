@@ -374,7 +374,7 @@ pub fn resolve(
         let plan = Plan::new(pc)?;
         let cluster_of: Vec<u32> = (0..n).map(|p| g.find(p) as u32).collect();
         let cand = probabilistic::candidates(&features, &plan, pc.max_block_size, &cluster_of);
-        let patterns: Vec<u32> = cand
+        let patterns: Vec<u64> = cand
             .pairs
             .par_iter()
             .map(|&(a, b)| {

@@ -41,10 +41,11 @@ pub enum BlockKey {
     Address,
     EmailLocal,
     Phone,
+    NationalId,
 }
 
 impl BlockKey {
-    pub const NAMES: [&'static str; 11] = [
+    pub const NAMES: [&'static str; 12] = [
         "first_name",
         "last_name",
         "surname1",
@@ -56,6 +57,7 @@ impl BlockKey {
         "address",
         "email_local",
         "phone",
+        "national_id",
     ];
 
     pub fn parse(s: &str) -> Option<BlockKey> {
@@ -72,6 +74,7 @@ impl BlockKey {
             "address" => Address,
             "email_local" => EmailLocal,
             "phone" => Phone,
+            "national_id" => NationalId,
             _ => return None,
         })
     }
@@ -89,6 +92,7 @@ impl BlockKey {
             }
             BlockKey::EmailLocal => &[C::Email],
             BlockKey::Phone => &[C::Phone],
+            BlockKey::NationalId => &[C::NationalId],
         }
     }
 }
@@ -127,6 +131,7 @@ fn key_part(f: &Features, k: BlockKey, p: usize) -> Option<u64> {
             (local.len() >= 4).then(|| fnv(local.as_bytes(), 11))
         }),
         BlockKey::Phone => id(f.phone.ids[p]),
+        BlockKey::NationalId => id(f.national_id.ids[p]),
     }
 }
 
@@ -174,6 +179,11 @@ impl Plan {
                 .collect::<Result<Vec<_>>>()?;
             rules.push(keys);
             rule_names.push(r.join("+"));
+        }
+        if comparisons.len() > 16 {
+            return Err(Error::Config(
+                "identity.probabilistic.comparisons: at most 16".into(),
+            ));
         }
         if rules.len() > 8 {
             return Err(Error::Config(
@@ -330,20 +340,21 @@ pub fn level(f: &Features, c: Comparison, a: usize, b: usize) -> u8 {
         }
         Comparison::Email => text(&f.email, a, b, compare::email),
         Comparison::Phone => text(&f.phone, a, b, compare::phone),
+        Comparison::NationalId => text(&f.national_id, a, b, compare::national_id),
     }
 }
 
 /// Packs the levels of a pair: 4 bits a comparison.
-pub fn pattern(f: &Features, comps: &[Comparison], a: usize, b: usize) -> u32 {
-    let mut p = 0u32;
+pub fn pattern(f: &Features, comps: &[Comparison], a: usize, b: usize) -> u64 {
+    let mut p = 0u64;
     for (k, &c) in comps.iter().enumerate() {
-        p |= (level(f, c, a, b) as u32) << (4 * k);
+        p |= (level(f, c, a, b) as u64) << (4 * k);
     }
     p
 }
 
 #[inline]
-pub fn level_of(pattern: u32, k: usize) -> usize {
+pub fn level_of(pattern: u64, k: usize) -> usize {
     ((pattern >> (4 * k)) & 0xf) as usize
 }
 
@@ -421,8 +432,12 @@ pub fn estimate_u(f: &Features, comps: &[Comparison], samples: usize) -> Vec<Vec
         );
     counts
         .iter()
-        .map(|c| {
+        .zip(comps)
+        .map(|(c, &cmp)| {
             let levels = c.len() - 1;
+            // Exact agreement of two random records is known exactly from the value counts
+            // (sum over values of c(c-1) / P(P-1)); the sample gives the split of the rest.
+            let exact = exact_agreement(f, cmp);
             let seen: u64 = c[1..].iter().sum();
             // Additive smoothing keeps every level possible (small data, unseen levels).
             let alpha = 0.5;
@@ -430,9 +445,42 @@ pub fn estimate_u(f: &Features, comps: &[Comparison], samples: usize) -> Vec<Vec
             for l in 1..c.len() {
                 u[l] = (c[l] as f64 + alpha) / (seen as f64 + alpha * levels as f64);
             }
+            if let Some(x) = exact {
+                let rest: f64 = u[2..].iter().sum();
+                let x = x.clamp(1e-9, 1.0 - 1e-9);
+                u[1] = x;
+                for v in u[2..].iter_mut() {
+                    *v *= (1.0 - x) / rest;
+                }
+            }
             u
         })
         .collect()
+}
+
+/// P(two random records with values agree exactly), from the interned value counts.
+fn exact_agreement(f: &Features, c: Comparison) -> Option<f64> {
+    let col = match c {
+        Comparison::FirstName => &f.first,
+        Comparison::LastName => &f.last,
+        Comparison::Postcode => &f.postcode,
+        Comparison::Address => &f.address,
+        Comparison::Email => &f.email,
+        Comparison::Phone => &f.phone,
+        Comparison::NationalId => &f.national_id,
+        // birth dates are not interned; the city is compared only without postcodes
+        Comparison::BirthDate | Comparison::City => return None,
+    };
+    let p = col.present as f64;
+    if p < 2.0 {
+        return None;
+    }
+    let same: f64 = col
+        .counts
+        .iter()
+        .map(|&c| c as f64 * (c as f64 - 1.0))
+        .sum();
+    Some(same / (p * (p - 1.0)))
 }
 
 /// Starting m (P(level | match)), from what is known of customer data: a person's records
@@ -448,13 +496,14 @@ pub fn initial_m(c: Comparison) -> Vec<f64> {
         Comparison::City => &[0.0, 0.90, 0.05, 0.05],
         Comparison::Email => &[0.0, 0.85, 0.02, 0.13],
         Comparison::Phone => &[0.0, 0.85, 0.02, 0.13],
+        Comparison::NationalId => &[0.0, 0.90, 0.05, 0.05],
     };
     debug_assert_eq!(m.len(), c.n_levels());
     m.to_vec()
 }
 
 /// log-likelihood pieces of a pattern: (log P(pattern|match), log P(pattern|non-match)).
-fn log_likelihoods(p: u32, m: &[Vec<f64>], u: &[Vec<f64>], active: &[bool]) -> (f64, f64) {
+fn log_likelihoods(p: u64, m: &[Vec<f64>], u: &[Vec<f64>], active: &[bool]) -> (f64, f64) {
     let (mut lm, mut lu) = (0.0, 0.0);
     for k in 0..m.len() {
         let l = level_of(p, k);
@@ -470,7 +519,7 @@ fn log_likelihoods(p: u32, m: &[Vec<f64>], u: &[Vec<f64>], active: &[bool]) -> (
 /// EM over distinct patterns with u fixed. `fit_m` false fits only the prior.
 /// Returns (m, prior, iterations, expected matches).
 fn em(
-    patterns: &[(u32, u64)],
+    patterns: &[(u64, u64)],
     m0: Vec<Vec<f64>>,
     u: &[Vec<f64>],
     active: &[bool],
@@ -536,12 +585,12 @@ fn em(
 const SMOOTHING: f64 = 20.0;
 
 /// Counts distinct patterns.
-fn count_patterns(it: impl Iterator<Item = u32>) -> Vec<(u32, u64)> {
-    let mut h: HashMap<u32, u64> = HashMap::new();
+fn count_patterns(it: impl Iterator<Item = u64>) -> Vec<(u64, u64)> {
+    let mut h: HashMap<u64, u64> = HashMap::new();
     for p in it {
         *h.entry(p).or_default() += 1;
     }
-    let mut v: Vec<(u32, u64)> = h.into_iter().collect();
+    let mut v: Vec<(u64, u64)> = h.into_iter().collect();
     v.sort_unstable();
     v
 }
@@ -549,6 +598,10 @@ fn count_patterns(it: impl Iterator<Item = u32>) -> Vec<(u32, u64)> {
 /// Known (deterministic) matching pairs a comparison needs on both sides for its EM
 /// estimate to be used.
 pub const MIN_KNOWN_MATCHES: u64 = 30;
+
+/// Deterministically linked candidate pairs needed before [`MIN_KNOWN_MATCHES`] applies (with
+/// fewer, there is no deterministic tier to check against and EM is trusted).
+pub const MIN_KNOWN_PAIRS: u64 = 1000;
 
 /// Below this many candidate pairs for a rule, its EM is skipped (too little data).
 pub const MIN_PAIRS_FOR_EM: usize = 200;
@@ -558,7 +611,7 @@ pub fn fit(
     f: &Features,
     plan: &Plan,
     cand: &Candidates,
-    patterns: &[u32],
+    patterns: &[u64],
     known_matching_pairs: u64,
     cfg: &ProbabilisticConfig,
 ) -> Model {
@@ -568,12 +621,13 @@ pub fn fit(
     let mut sum_m: Vec<Vec<f64>> = comps.iter().map(|c| vec![0.0; c.n_levels()]).collect();
     let mut weight = vec![0.0f64; k];
     let mut iterations = Vec::new();
+    let mut most_matches = 0.0f64;
     for (r, keys) in plan.rules.iter().enumerate() {
         let active: Vec<bool> = comps
             .iter()
             .map(|c| !keys.iter().any(|key| key.blocks().contains(c)))
             .collect();
-        let mine: Vec<u32> = patterns
+        let mine: Vec<u64> = patterns
             .iter()
             .zip(&cand.rules)
             .filter(|(_, mask)| *mask & (1 << r) != 0)
@@ -587,6 +641,7 @@ pub fn fit(
         let m0: Vec<Vec<f64>> = comps.iter().map(|&c| initial_m(c)).collect();
         let (m, _prior, it, matches) = em(&pats, m0, &u, &active, true, cfg.em_max_iterations);
         iterations.push(it);
+        most_matches = most_matches.max(matches);
         for kk in 0..k {
             if active[kk] {
                 for (s, v) in sum_m[kk].iter_mut().zip(&m[kk]) {
@@ -610,24 +665,27 @@ pub fn fit(
             }
         }
     }
+    let det_informative = cand.same.iter().filter(|&&x| x).count() as u64 >= MIN_KNOWN_PAIRS;
     let m: Vec<Vec<f64>> = comps
         .iter()
         .enumerate()
         .map(|(kk, &c)| {
-            if weight[kk] > 0.0 && known[kk] >= MIN_KNOWN_MATCHES {
+            if weight[kk] > 0.0 && (!det_informative || known[kk] >= MIN_KNOWN_MATCHES) {
                 sum_m[kk].iter().map(|s| s / weight[kk]).collect()
             } else {
                 initial_m(c)
             }
         })
         .collect();
-    // The prior: the chance that two records drawn at random are one person, estimated from
-    // the pairs the deterministic tier already joined (a lower bound: those it missed are
-    // what this tier looks for). Estimating it over candidate pairs instead would count
-    // the blocking's agreement as evidence twice.
+    // The prior: the chance that two records drawn at random are one person. The matching
+    // pairs are at least those the deterministic tier already joined, and at least the
+    // matches EM finds among any one blocking rule's candidates (rules are OR-ed, each sees
+    // a part). Estimating it over all candidate pairs at once instead would count the
+    // blocking's agreement as evidence twice.
     let n = f.n as f64;
     let all_pairs = (n * (n - 1.0) / 2.0).max(1.0);
-    let prior = (known_matching_pairs.max(1) as f64 / all_pairs).clamp(1e-12, 0.5);
+    let matching = (known_matching_pairs as f64).max(most_matches).max(1.0);
+    let prior = (matching / all_pairs).clamp(1e-12, 0.5);
     Model {
         comparisons: comps.clone(),
         m,
@@ -673,12 +731,19 @@ impl Model {
                 u = tf;
             }
         }
-        (self.m[k][l] / u.max(1e-12)).log2()
+        let w = (self.m[k][l] / u.max(1e-12)).log2();
+        if l >= 2 {
+            // Partial agreement is never stronger evidence than exact agreement (a level
+            // rarely seen in the u sample would otherwise get an absurd weight).
+            w.min((self.m[k][1] / self.u[k][1].max(1e-12)).log2())
+        } else {
+            w
+        }
     }
 
     /// Total weight of a pair with the given pattern (no allocation).
     #[inline]
-    pub fn total(&self, f: &Features, pattern: u32, a: usize) -> f64 {
+    pub fn total(&self, f: &Features, pattern: u64, a: usize) -> f64 {
         let mut w = self.prior_weight();
         for k in 0..self.comparisons.len() {
             w += self.part(f, k, level_of(pattern, k), a);
@@ -686,7 +751,7 @@ impl Model {
         w
     }
 
-    pub fn score(&self, f: &Features, pattern: u32, a: usize) -> Scored {
+    pub fn score(&self, f: &Features, pattern: u64, a: usize) -> Scored {
         let parts: Vec<(u8, f64)> = (0..self.comparisons.len())
             .map(|k| {
                 let l = level_of(pattern, k);
@@ -749,15 +814,15 @@ mod tests {
             for (l, &p) in probs.iter().enumerate().skip(1) {
                 acc += p;
                 if x < acc {
-                    return l as u32;
+                    return l as u64;
                 }
             }
-            (probs.len() - 1) as u32
+            (probs.len() - 1) as u64
         };
         let mut pats = Vec::new();
         for i in 0..200_000 {
             let is_match = (i % 10) < 2; // exactly 20 %
-            let mut p = 0u32;
+            let mut p = 0u64;
             for k in 0..3 {
                 let probs = if is_match { &true_m[k] } else { &u[k] };
                 p |= draw(probs) << (4 * k);
