@@ -233,7 +233,11 @@ pub fn parse(path: &Path, text: &str) -> Result<Pipeline> {
         if let Err(e) = x.format.parse::<crate::audience::AudienceFormat>() {
             p(format!("{at}.format"), e);
         }
-        if let Some(Err(e)) = x.purpose.as_ref().map(|v| v.parse::<crate::audience::Purpose>()) {
+        if let Some(Err(e)) = x
+            .purpose
+            .as_ref()
+            .map(|v| v.parse::<crate::audience::Purpose>())
+        {
             p(format!("{at}.purpose"), e);
         }
         if x.split_rows == Some(0) {

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, Date32Array, RecordBatch, StringArray, new_null_array};
+use arrow::array::{ArrayRef, Date32Array, RecordBatch, StringArray, new_null_array};
 use arrow::datatypes::DataType;
 use omni_core::schema;
 use omni_resolve::{IdentityConfig, PreviousIds, Resolution, resolve};
