@@ -766,12 +766,13 @@ impl Model {
         }
     }
 
-    /// "first_name=exact(+6.1) last_name=null ..." for `identity_edges`.
+    /// "prior(-14.46); first_name=exact(+6.10); last_name=null; ..." for `identity_edges`
+    /// (`omni explain` reads it back as a waterfall).
     pub fn describe(&self, s: &Scored) -> String {
         let mut out = format!("prior({:+.2})", self.prior_weight());
         for (k, &(l, w)) in s.parts.iter().enumerate() {
             let c = self.comparisons[k];
-            out.push(' ');
+            out.push_str("; ");
             out.push_str(c.name());
             out.push('=');
             out.push_str(c.levels()[l as usize]);

@@ -32,7 +32,52 @@ fn parse_key(s: &str) -> Result<Key, Failure> {
     }
 }
 
+/// The evidence of a probabilistic link, one comparison a line with the running total:
+/// `reason` is "HEAD: prior(-14.46); first_name=exact(+6.63); last_name=null; ...".
+fn waterfall(reason: &str) -> Vec<String> {
+    let Some((head, parts)) = reason.split_once(": prior(") else {
+        return Vec::new();
+    };
+    let mut lines = vec![head.to_string()];
+    let mut total = 0.0f64;
+    for (i, part) in format!("prior({parts}").split("; ").enumerate() {
+        let (name, rest) = if i == 0 {
+            ("prior", part.trim_start_matches("prior"))
+        } else {
+            part.split_once('=').unwrap_or((part, ""))
+        };
+        let (level, weight) = match rest.rfind('(') {
+            Some(at) if rest.ends_with(')') => (
+                &rest[..at],
+                rest[at + 1..rest.len() - 1].parse::<f64>().ok(),
+            ),
+            _ => (rest, None),
+        };
+        match weight {
+            Some(w) => {
+                total += w;
+                lines.push(format!("{name:<12} {level:<20} {w:>+7.2}  → {total:>+7.2}"));
+            }
+            None => lines.push(format!("{name:<12} {level:<20} {:>7}", "·")),
+        }
+    }
+    lines
+}
+
 fn link_line(l: &Link) -> String {
+    let mut s = link_head(l);
+    if l.rule == "probabilistic"
+        && let Some(r) = &l.reason
+    {
+        for line in waterfall(r) {
+            s.push_str("\n      ");
+            s.push_str(&line);
+        }
+    }
+    s
+}
+
+fn link_head(l: &Link) -> String {
     format!(
         "{}:{} — {}:{}  {} = {}{}",
         l.left.0,
@@ -43,6 +88,7 @@ fn link_line(l: &Link) -> String {
         l.value.as_deref().unwrap_or("-"),
         match (&l.decision[..], &l.reason) {
             ("link", _) => String::new(),
+            (_, Some(_)) if l.rule == "probabilistic" => "  (refused)".to_string(),
             (_, Some(r)) => format!("  (refused: {r})"),
             (d, None) => format!("  ({d})"),
         }
@@ -83,7 +129,7 @@ pub async fn run(args: ExplainArgs) -> Result<(), Failure> {
             if e.refused.is_empty() {
                 writeln!(
                     out,
-                    "No identifier rule links them: they share no strong identifier."
+                    "No rule links them: they share no strong identifier, and no blocking rule made them a candidate pair (or their match probability was negligible)."
                 )
                 .map_err(io)?;
             } else {
@@ -122,4 +168,39 @@ pub async fn run(args: ExplainArgs) -> Result<(), Failure> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::waterfall;
+
+    #[test]
+    fn a_probabilistic_reason_reads_back_as_a_waterfall() {
+        let w = waterfall(
+            "match probability 0.9990 >= threshold 0.99: prior(-14.46); first_name=exact(+6.63); \
+             last_name=shared surname(+3.18); birth_date=null",
+        );
+        assert_eq!(w[0], "match probability 0.9990 >= threshold 0.99");
+        assert!(
+            w[1].starts_with("prior") && w[1].ends_with("-14.46"),
+            "{}",
+            w[1]
+        );
+        assert!(
+            w[2].contains("exact") && w[2].ends_with("-7.83"),
+            "{}",
+            w[2]
+        );
+        assert!(
+            w[3].contains("shared surname") && w[3].ends_with("-4.65"),
+            "{}",
+            w[3]
+        );
+        assert!(
+            w[4].starts_with("birth_date") && w[4].ends_with('·'),
+            "{}",
+            w[4]
+        );
+        assert!(waterfall("same email").is_empty());
+    }
 }
