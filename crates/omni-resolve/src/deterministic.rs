@@ -191,7 +191,11 @@ pub fn resolve(
     });
     let key = |p: usize| (sources.value(order[p]), ids.value(order[p]));
 
+    let started = std::time::Instant::now();
+    let lap = |what: &str| tracing::info!(ms = started.elapsed().as_millis() as u64, "{what}");
+    lap("sorted");
     let mut features = Features::extract(&records, &order)?;
+    lap("features extracted");
     let no_block = HashSet::new();
     for (rule, col) in [
         ("email", &mut features.email),
@@ -368,19 +372,15 @@ pub fn resolve(
         }
     }
 
+    lap("deterministic tier");
     let mut model = None;
     if cfg.probabilistic.enabled && n >= 2 {
         let pc = &cfg.probabilistic;
         let plan = Plan::new(pc)?;
         let cluster_of: Vec<u32> = (0..n).map(|p| g.find(p) as u32).collect();
         let cand = probabilistic::candidates(&features, &plan, pc.max_block_size, &cluster_of);
-        let patterns: Vec<u64> = cand
-            .pairs
-            .par_iter()
-            .map(|&(a, b)| {
-                probabilistic::pattern(&features, &plan.comparisons, a as usize, b as usize)
-            })
-            .collect();
+        lap("candidate pairs");
+        let patterns = probabilistic::patterns(&features, &plan.comparisons, &cand.pairs);
         let mut known: HashMap<u32, u64> = HashMap::new();
         for &c in &cluster_of {
             *known.entry(c).or_default() += 1;
@@ -388,6 +388,7 @@ pub fn resolve(
         let known_pairs: u64 = known.values().map(|&s| s * (s - 1) / 2).sum();
         let m = probabilistic::fit(&features, &plan, &cand, &patterns, known_pairs, pc);
         tracing::debug!(model = ?m, "fitted");
+        lap("patterns compared and model fitted");
         let weights: Vec<f64> = cand
             .pairs
             .par_iter()
@@ -430,6 +431,7 @@ pub fn resolve(
                 .rejected_by_rule
                 .insert("probabilistic".into(), refused + below);
         }
+        lap("pairs scored and linked");
         stats.match_weights = histogram(&weights, &decision, &cand.same);
         for (i, &(a, b)) in cand.pairs.iter().enumerate() {
             if cand.same[i] || (weights[i] < keep_w && decision[i].is_none()) {
@@ -487,6 +489,7 @@ pub fn resolve(
         model = Some(m);
     }
 
+    lap("probabilistic tier");
     let mut uf = g.uf;
     let comp = uf.components();
     let mut size: HashMap<usize, u64> = HashMap::new();

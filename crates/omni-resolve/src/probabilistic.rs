@@ -293,32 +293,36 @@ pub fn candidates(f: &Features, plan: &Plan, max_block: usize, cluster_of: &[u32
     out
 }
 
+/// Levels already computed for pairs of distinct values, per comparison: names, postcodes
+/// and cities repeat across pairs, and a string comparison costs far more than a lookup.
+#[derive(Debug, Default)]
+pub struct Memo(HashMap<(u8, u32, u32), u8>);
+
 /// The level of comparison `c` for records `a` and `b`.
 #[inline]
-pub fn level(f: &Features, c: Comparison, a: usize, b: usize) -> u8 {
-    fn text(
-        col: &crate::features::Interned,
-        a: usize,
-        b: usize,
-        cmp: impl Fn(&str, &str) -> u8,
-    ) -> u8 {
-        let (x, y) = (col.ids[a], col.ids[b]);
-        if x == NONE || y == NONE {
-            0
-        } else if x == y {
-            1
-        } else {
-            cmp(&col.values[x as usize], &col.values[y as usize])
-        }
-    }
+pub fn level(f: &Features, c: Comparison, a: usize, b: usize, memo: &mut Memo) -> u8 {
+    let text =
+        |col: &crate::features::Interned, memo: &mut Memo, cmp: &dyn Fn(&str, &str) -> u8| -> u8 {
+            let (x, y) = (col.ids[a], col.ids[b]);
+            if x == NONE || y == NONE {
+                0
+            } else if x == y {
+                1
+            } else {
+                // Every comparator is symmetric, so the key is the unordered pair.
+                *memo
+                    .0
+                    .entry((c as u8, x.min(y), x.max(y)))
+                    .or_insert_with(|| cmp(&col.values[x as usize], &col.values[y as usize]))
+            }
+        };
     match c {
-        Comparison::FirstName => text(&f.first, a, b, |x, y| {
-            let (ca, cb) = (f.first_canon.ids[a], f.first_canon.ids[b]);
-            let ca = &f.first_canon.values[ca as usize];
-            let cb = &f.first_canon.values[cb as usize];
-            compare::first_name(x, y, ca, cb)
+        Comparison::FirstName => text(&f.first, memo, &|x, y| {
+            let cx = crate::features::canonical_first(x);
+            let cy = crate::features::canonical_first(y);
+            compare::first_name(x, y, &cx, &cy)
         }),
-        Comparison::LastName => text(&f.last, a, b, compare::last_name),
+        Comparison::LastName => text(&f.last, memo, &compare::last_name),
         Comparison::BirthDate => {
             let (x, y) = (f.dob[a], f.dob[b]);
             if x == NO_DATE || y == NO_DATE {
@@ -327,30 +331,45 @@ pub fn level(f: &Features, c: Comparison, a: usize, b: usize) -> u8 {
                 compare::birth_date(x, y)
             }
         }
-        Comparison::Postcode => text(&f.postcode, a, b, compare::postcode),
-        Comparison::Address => text(&f.address, a, b, compare::address),
+        Comparison::Postcode => text(&f.postcode, memo, &compare::postcode),
+        Comparison::Address => text(&f.address, memo, &compare::address),
         // The city is evidence only when a postcode is missing: two records with one
         // postcode are in one city, and counting both would count the place twice.
         Comparison::City => {
             if f.place_by_postcode && f.postcode.ids[a] != NONE && f.postcode.ids[b] != NONE {
                 0
             } else {
-                text(&f.city, a, b, compare::city)
+                text(&f.city, memo, &compare::city)
             }
         }
-        Comparison::Email => text(&f.email, a, b, compare::email),
-        Comparison::Phone => text(&f.phone, a, b, compare::phone),
-        Comparison::NationalId => text(&f.national_id, a, b, compare::national_id),
+        Comparison::Email => text(&f.email, memo, &compare::email),
+        Comparison::Phone => text(&f.phone, memo, &compare::phone),
+        Comparison::NationalId => text(&f.national_id, memo, &compare::national_id),
     }
 }
 
 /// Packs the levels of a pair: 4 bits a comparison.
-pub fn pattern(f: &Features, comps: &[Comparison], a: usize, b: usize) -> u64 {
+pub fn pattern(f: &Features, comps: &[Comparison], a: usize, b: usize, memo: &mut Memo) -> u64 {
     let mut p = 0u64;
     for (k, &c) in comps.iter().enumerate() {
-        p |= (level(f, c, a, b) as u64) << (4 * k);
+        p |= (level(f, c, a, b, memo) as u64) << (4 * k);
     }
     p
+}
+
+/// The patterns of many pairs, in parallel chunks with a memo each (same result at any
+/// thread count: the memo only caches pure functions).
+pub fn patterns(f: &Features, comps: &[Comparison], pairs: &[(u32, u32)]) -> Vec<u64> {
+    pairs
+        .par_chunks(32_768)
+        .flat_map_iter(|chunk| {
+            let mut memo = Memo::default();
+            chunk
+                .iter()
+                .map(|&(a, b)| pattern(f, comps, a as usize, b as usize, &mut memo))
+                .collect::<Vec<_>>()
+        })
+        .collect()
 }
 
 #[inline]
@@ -412,9 +431,10 @@ pub fn estimate_u(f: &Features, comps: &[Comparison], samples: usize) -> Vec<Vec
         .par_chunks(65_536)
         .map(|chunk| {
             let mut c: Vec<Vec<u64>> = comps.iter().map(|k| vec![0; k.n_levels()]).collect();
+            let mut memo = Memo::default();
             for &(a, b) in chunk {
                 for (k, &cmp) in comps.iter().enumerate() {
-                    c[k][level(f, cmp, a as usize, b as usize) as usize] += 1;
+                    c[k][level(f, cmp, a as usize, b as usize, &mut memo) as usize] += 1;
                 }
             }
             c

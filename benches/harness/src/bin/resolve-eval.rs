@@ -72,6 +72,12 @@ fn normalized_blocked(
 }
 
 fn run() -> Result<(), String> {
+    if let Ok(filter) = tracing_subscriber::EnvFilter::try_from_env("OMNI_LOG") {
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .init();
+    }
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.len() < 3 {
         return Err(
