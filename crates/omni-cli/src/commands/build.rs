@@ -275,8 +275,24 @@ fn print_summary(out: &mut impl Write, r: &BuildReport) -> std::io::Result<()> {
             .collect();
         writeln!(
             out,
-            "  links refused (blocked or generic values): {}",
+            "  links refused (blocked or generic values, guards, below the threshold): {}",
             refused.join(", ")
+        )?;
+    }
+    if !r.identity.guard_actions.is_empty() {
+        let guards: Vec<String> = r
+            .identity
+            .guard_actions
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect();
+        writeln!(out, "  guards: {}", guards.join(", "))?;
+    }
+    if r.identity.pairs_scored > 0 {
+        writeln!(
+            out,
+            "  probabilistic: {} candidate pairs scored",
+            r.identity.pairs_scored
         )?;
     }
     let ids = &r.identity.ids;
