@@ -24,12 +24,12 @@ WITH r AS (
 ),
 cp AS (
   SELECT customer_id, 'email' AS kind, email AS value,
-    array_to_string(array_sort(array_agg(DISTINCT source)), ',') AS sources,
+    array_to_string(array_sort(array_distinct(array_agg(source))), ',') AS sources,
     min(event_ts) AS first_seen, max(event_ts) AS last_seen, count(*) AS record_count
   FROM r WHERE email IS NOT NULL GROUP BY customer_id, email
   UNION ALL
   SELECT customer_id, 'phone' AS kind, phone AS value,
-    array_to_string(array_sort(array_agg(DISTINCT source)), ',') AS sources,
+    array_to_string(array_sort(array_distinct(array_agg(source))), ',') AS sources,
     min(event_ts) AS first_seen, max(event_ts) AS last_seen, count(*) AS record_count
   FROM r WHERE phone IS NOT NULL GROUP BY customer_id, phone
 )

@@ -40,8 +40,13 @@ fn survivor(col: &str, rule: &Survivorship) -> String {
     format!("first_value(r.{col} ORDER BY {order}) FILTER (WHERE r.{col} IS NOT NULL) AS {col}")
 }
 
+/// Sorted distinct values. `array_distinct(array_agg(x))` rather than `array_agg(DISTINCT x)`:
+/// same result, but DataFusion 55 runs the latter through a per-group accumulator of scalar
+/// values, about 9× slower (50 s against 5.6 s for one column over 822k records, debug).
 fn distinct_list(col: &str, alias: &str) -> String {
-    format!("array_sort(array_agg(DISTINCT r.{col}) FILTER (WHERE r.{col} IS NOT NULL)) AS {alias}")
+    format!(
+        "array_sort(array_distinct(array_agg(r.{col}) FILTER (WHERE r.{col} IS NOT NULL))) AS {alias}"
+    )
 }
 
 /// The latest time a customer stated consent for a purpose, as a window column of `r`.
@@ -60,7 +65,7 @@ fn consent_cols(purpose: &str) -> String {
     let at_latest = format!("r.{c} IS NOT NULL AND r.event_ts IS NOT DISTINCT FROM r.{c}__latest");
     format!(
         ",\n  bool_and(r.{c}) FILTER (WHERE {at_latest}) AS {c},
-  array_to_string(array_sort(array_agg(DISTINCT r.source) FILTER (WHERE {at_latest})), ',')
+  array_to_string(array_sort(array_distinct(array_agg(r.source) FILTER (WHERE {at_latest}))), ',')
     AS {c}_source,
   max(r.{c}__latest) AS {c}_at"
     )
