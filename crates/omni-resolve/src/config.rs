@@ -25,8 +25,9 @@ pub struct IdentityConfig {
     #[serde(default = "default_cannot_link")]
     pub cannot_link: Vec<String>,
     /// Shared identifiers (a family mailbox, a household landline) whose links are refused
-    /// when the two sides are clearly different people: birth dates that differ beyond a
-    /// typo *and* first names that do not agree.
+    /// when the two sides are clearly different people: first names that do not agree and
+    /// no agreeing birth date. `probabilistic` checks the probabilistic tier's links too
+    /// (a household shares a surname and an address).
     #[serde(default = "default_family_guard")]
     pub family_guard: Vec<String>,
     /// Identifiers whose links no guard refuses (e.g. an account id: one login is one
@@ -60,7 +61,8 @@ pub struct ProbabilisticConfig {
     pub comparisons: Vec<String>,
     /// Blocking rules, OR-ed: records are candidate pairs when they agree on every key of
     /// at least one rule. Keys: first_name, last_name, surname1, first_initial, birth_date,
-    /// birth_year, postcode, city, address, email_local, phone, national_id.
+    /// birth_year, postcode, city, address, email_local, phone, national_id, first3 and
+    /// last3 (the first three letters of the first name and of the surname).
     #[serde(default = "default_blocking")]
     pub blocking: Vec<Vec<String>>,
     /// A blocking key value shared by more records than this makes no pairs (a hot key
@@ -153,7 +155,7 @@ fn default_cannot_link() -> Vec<String> {
     vec!["national_id".into()]
 }
 fn default_family_guard() -> Vec<String> {
-    vec!["email".into(), "phone".into()]
+    vec!["email".into(), "phone".into(), "probabilistic".into()]
 }
 fn default_max_cluster() -> usize {
     1000

@@ -95,7 +95,7 @@ pub fn validate(cfg: &IdentityConfig) -> Result<()> {
         .iter()
         .chain(cfg.blocked_values.keys())
         .chain(&cfg.cannot_link)
-        .chain(&cfg.family_guard)
+        .chain(cfg.family_guard.iter().filter(|r| *r != "probabilistic"))
         .chain(&cfg.must_link)
     {
         rule_column(r)?;
@@ -407,10 +407,13 @@ pub fn resolve(
                 .then(cand.pairs[x].cmp(&cand.pairs[y]))
         });
         let mut decision: Vec<Option<Result<(), Refusal>>> = vec![None; cand.pairs.len()];
+        let family_prob = cfg.family_guard.iter().any(|r| r == "probabilistic");
         let (mut links, mut refused) = (0u64, 0u64);
         for &i in &order_links {
             let (a, b) = cand.pairs[i];
-            let r = g.link(a as usize, b as usize, true, false).map(|_| ());
+            let r = g
+                .link(a as usize, b as usize, family_prob, false)
+                .map(|_| ());
             match &r {
                 Ok(()) => links += 1,
                 Err(why) => {

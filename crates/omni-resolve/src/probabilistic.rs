@@ -42,10 +42,12 @@ pub enum BlockKey {
     EmailLocal,
     Phone,
     NationalId,
+    First3,
+    Last3,
 }
 
 impl BlockKey {
-    pub const NAMES: [&'static str; 12] = [
+    pub const NAMES: [&'static str; 14] = [
         "first_name",
         "last_name",
         "surname1",
@@ -58,6 +60,8 @@ impl BlockKey {
         "email_local",
         "phone",
         "national_id",
+        "first3",
+        "last3",
     ];
 
     pub fn parse(s: &str) -> Option<BlockKey> {
@@ -75,6 +79,8 @@ impl BlockKey {
             "email_local" => EmailLocal,
             "phone" => Phone,
             "national_id" => NationalId,
+            "first3" => First3,
+            "last3" => Last3,
             _ => return None,
         })
     }
@@ -84,8 +90,8 @@ impl BlockKey {
     fn blocks(self) -> &'static [Comparison] {
         use Comparison as C;
         match self {
-            BlockKey::FirstName | BlockKey::FirstInitial => &[C::FirstName],
-            BlockKey::LastName | BlockKey::Surname1 => &[C::LastName],
+            BlockKey::FirstName | BlockKey::FirstInitial | BlockKey::First3 => &[C::FirstName],
+            BlockKey::LastName | BlockKey::Surname1 | BlockKey::Last3 => &[C::LastName],
             BlockKey::BirthDate | BlockKey::BirthYear => &[C::BirthDate],
             BlockKey::Postcode | BlockKey::City | BlockKey::Address => {
                 &[C::Postcode, C::City, C::Address]
@@ -132,7 +138,14 @@ fn key_part(f: &Features, k: BlockKey, p: usize) -> Option<u64> {
         }),
         BlockKey::Phone => id(f.phone.ids[p]),
         BlockKey::NationalId => id(f.national_id.ids[p]),
+        BlockKey::First3 => f.first.get(p).map(|s| prefix3(s, 13)),
+        BlockKey::Last3 => f.last.get(p).map(|s| prefix3(s, 17)),
     }
+}
+
+/// The first three bytes of a folded (ASCII) value, hashed.
+fn prefix3(s: &str, seed: u64) -> u64 {
+    fnv(&s.as_bytes()[..s.len().min(3)], seed)
 }
 
 /// Parsed blocking rules and comparisons of a config.
