@@ -54,7 +54,8 @@ enum Command {
     /// Run a SQL query over the published warehouse snapshot.
     ///
     /// Tables: source_records, transactions, rejects, identity_edges, identity_map,
-    /// customer_id_history, profiles, customer_events, rfm, segment_membership, runs.
+    /// customer_id_history, profiles, contact_points, customer_events, rfm, rfm_cut_points,
+    /// segment_membership, runs.
     Sql(commands::sql::SqlArgs),
     /// Serve the published snapshot over the PostgreSQL wire protocol, read-only (user
     /// `omni`, password from OMNI_SERVE_PASSWORD or --password-file); new connections see
