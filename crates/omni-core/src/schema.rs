@@ -193,7 +193,8 @@ pub fn contact_points() -> SchemaRef {
 }
 
 /// `rfm_cut_points`: per metric (`recency_days`, `frequency`, `monetary`) and score, the
-/// lowest and highest value of the customers given that score, and how many they are.
+/// lowest and highest value of the customers given that score, and how many they are (bounds
+/// are null for recency when purchases have no timestamp).
 pub fn rfm_cut_points() -> SchemaRef {
     static S: LazyLock<SchemaRef> = LazyLock::new(|| {
         Arc::new(Schema::new(vec![
@@ -202,12 +203,12 @@ pub fn rfm_cut_points() -> SchemaRef {
             Field::new(
                 "lower_bound",
                 DataType::Decimal128(AMOUNT_PRECISION, AMOUNT_SCALE),
-                false,
+                true,
             ),
             Field::new(
                 "upper_bound",
                 DataType::Decimal128(AMOUNT_PRECISION, AMOUNT_SCALE),
-                false,
+                true,
             ),
             Field::new("customers", DataType::Int64, false),
             Field::new("as_of", DataType::Date32, false),
