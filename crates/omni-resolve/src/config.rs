@@ -109,7 +109,6 @@ fn default_blocking() -> Vec<Vec<String>> {
         &["first_name", "last_name"][..],
         &["surname1", "postcode"],
         &["first_name", "postcode"],
-        &["first_initial", "surname1", "city"],
         &["birth_date"],
         &["email_local"],
     ]

@@ -80,6 +80,56 @@ impl Interned {
         }
     }
 
+    /// Interns `raw(p)` for every record, normalised by `norm` (`None`: kept as is). Each
+    /// distinct raw value is normalised once; no allocation per record.
+    pub(crate) fn from_strs<'a>(
+        n: usize,
+        raw: impl Fn(usize) -> Option<&'a str>,
+        norm: Option<&dyn Fn(&str) -> Option<String>>,
+    ) -> Self {
+        let mut by_raw: HashMap<&'a str, u32> = HashMap::new();
+        let mut by_value: HashMap<String, u32> = HashMap::new();
+        let mut out = Interned {
+            ids: Vec::with_capacity(n),
+            ..Default::default()
+        };
+        for p in 0..n {
+            let id = match raw(p) {
+                None => NONE,
+                Some(r) => match by_raw.get(r) {
+                    Some(&id) => id,
+                    None => {
+                        let v = match norm {
+                            Some(f) => f(r),
+                            None => Some(r.to_string()),
+                        };
+                        let id = match v {
+                            Some(v) if !v.is_empty() => match by_value.get(&v) {
+                                Some(&id) => id,
+                                None => {
+                                    let id = out.values.len() as u32;
+                                    by_value.insert(v.clone(), id);
+                                    out.values.push(v);
+                                    out.counts.push(0);
+                                    id
+                                }
+                            },
+                            _ => NONE,
+                        };
+                        by_raw.insert(r, id);
+                        id
+                    }
+                },
+            };
+            if id != NONE {
+                out.counts[id as usize] += 1;
+                out.present += 1;
+            }
+            out.ids.push(id);
+        }
+        out
+    }
+
     #[inline]
     pub fn get(&self, p: usize) -> Option<&str> {
         let id = self.ids[p];
@@ -154,28 +204,20 @@ impl Features {
             .as_any()
             .downcast_ref::<Date32Array>()
             .ok_or_else(|| Error::MissingColumn("birth_date (date32)".into()))?;
-        fn cell<'x>(a: &'x StringArray, r: usize) -> Option<std::borrow::Cow<'x, str>> {
-            a.is_valid(r)
-                .then(|| std::borrow::Cow::Borrowed(a.value(r)))
+        fn at<'x>(a: &'x StringArray, r: usize) -> Option<&'x str> {
+            a.is_valid(r).then(|| a.value(r))
         }
-        let raw = |a: &'_ StringArray, p: usize| cell(a, order[p]).map(|c| c.into_owned().into());
-        let folded = |a: &StringArray, p: usize| {
-            let r = order[p];
-            if a.is_valid(r) {
-                fold_name(a.value(r)).map(std::borrow::Cow::Owned)
-            } else {
-                None
-            }
-        };
-        let first_i = Interned::build(n, |p| raw(&first, p));
-        let first_canon = Interned::build(n, |p| {
-            raw(&first, p).map(|f| std::borrow::Cow::Owned(canonical_first(&f).into_owned()))
-        });
+        let cell = |a, p: usize| at(a, order[p]);
+        let fold: &dyn Fn(&str) -> Option<String> = &fold_name;
+        let canon: &dyn Fn(&str) -> Option<String> =
+            &|f: &str| Some(canonical_first(f).into_owned());
+        let pc: &dyn Fn(&str) -> Option<String> = &|c: &str| Some(postcode_key(c).into_owned());
+        let addr: &dyn Fn(&str) -> Option<String> = &omni_normalize::normalize_address;
         Ok(Features {
             n,
-            first: first_i,
-            first_canon,
-            last: Interned::build(n, |p| raw(&last, p)),
+            first: Interned::from_strs(n, |p| cell(&first, p), None),
+            first_canon: Interned::from_strs(n, |p| cell(&first, p), Some(canon)),
+            last: Interned::from_strs(n, |p| cell(&last, p), None),
             dob: order
                 .iter()
                 .map(|&r| {
@@ -186,19 +228,13 @@ impl Features {
                     }
                 })
                 .collect(),
-            postcode: Interned::build(n, |p| {
-                raw(&postcode, p).map(|c| std::borrow::Cow::Owned(postcode_key(&c).into_owned()))
-            }),
-            address: Interned::build(n, |p| {
-                raw(&address, p)
-                    .and_then(|a| omni_normalize::normalize_address(&a))
-                    .map(std::borrow::Cow::Owned)
-            }),
-            city: Interned::build(n, |p| folded(&city, p)),
-            email: Interned::build(n, |p| raw(&email, p)),
-            phone: Interned::build(n, |p| raw(&phone, p)),
-            national_id: Interned::build(n, |p| raw(&nid, p)),
-            loyalty_card: Interned::build(n, |p| raw(&card, p)),
+            postcode: Interned::from_strs(n, |p| cell(&postcode, p), Some(pc)),
+            address: Interned::from_strs(n, |p| cell(&address, p), Some(addr)),
+            city: Interned::from_strs(n, |p| cell(&city, p), Some(fold)),
+            email: Interned::from_strs(n, |p| cell(&email, p), None),
+            phone: Interned::from_strs(n, |p| cell(&phone, p), None),
+            national_id: Interned::from_strs(n, |p| cell(&nid, p), None),
+            loyalty_card: Interned::from_strs(n, |p| cell(&card, p), None),
             place_by_postcode: false,
         })
     }
