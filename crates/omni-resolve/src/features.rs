@@ -17,6 +17,9 @@ pub const NONE: u32 = u32::MAX;
 /// No birth date.
 pub const NO_DATE: i32 = i32::MIN;
 
+/// A normaliser of raw values (`None`: the value normalises to nothing).
+pub(crate) type Normalizer<'f> = &'f dyn Fn(&str) -> Option<String>;
+
 /// One interned text column.
 #[derive(Debug, Default)]
 pub struct Interned {
@@ -85,7 +88,7 @@ impl Interned {
     pub(crate) fn from_strs<'a>(
         n: usize,
         raw: impl Fn(usize) -> Option<&'a str>,
-        norm: Option<&dyn Fn(&str) -> Option<String>>,
+        norm: Option<Normalizer<'_>>,
     ) -> Self {
         let mut by_raw: HashMap<&'a str, u32> = HashMap::new();
         let mut by_value: HashMap<String, u32> = HashMap::new();
@@ -204,15 +207,14 @@ impl Features {
             .as_any()
             .downcast_ref::<Date32Array>()
             .ok_or_else(|| Error::MissingColumn("birth_date (date32)".into()))?;
-        fn at<'x>(a: &'x StringArray, r: usize) -> Option<&'x str> {
+        fn at(a: &StringArray, r: usize) -> Option<&str> {
             a.is_valid(r).then(|| a.value(r))
         }
         let cell = |a, p: usize| at(a, order[p]);
-        let fold: &dyn Fn(&str) -> Option<String> = &fold_name;
-        let canon: &dyn Fn(&str) -> Option<String> =
-            &|f: &str| Some(canonical_first(f).into_owned());
-        let pc: &dyn Fn(&str) -> Option<String> = &|c: &str| Some(postcode_key(c).into_owned());
-        let addr: &dyn Fn(&str) -> Option<String> = &omni_normalize::normalize_address;
+        let fold: Normalizer = &fold_name;
+        let canon: Normalizer = &|f: &str| Some(canonical_first(f).into_owned());
+        let pc: Normalizer = &|c: &str| Some(postcode_key(c).into_owned());
+        let addr: Normalizer = &omni_normalize::normalize_address;
         Ok(Features {
             n,
             first: Interned::from_strs(n, |p| cell(&first, p), None),
