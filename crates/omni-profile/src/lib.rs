@@ -1,8 +1,9 @@
 //! # omni-profile
 //!
 //! From resolved records to what marketing uses: golden [`profiles`](golden) (one row per
-//! customer), the [`timeline`] of every interaction, [`rfm`] scores and named segments, and
-//! SQL-defined [`segments`]. The work is
+//! customer) and every [`contact_points`] entry behind them, the [`timeline`] of every
+//! interaction, [`rfm`] scores, named segments and saved cut points, and SQL-defined
+//! [`segments`]. The work is
 //! SQL over the snapshot's tables in DataFusion: set-based, parallel, and readable by the
 //! analysts who will ask how a value was chosen.
 //!
