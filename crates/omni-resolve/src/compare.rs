@@ -62,6 +62,7 @@ impl Comparison {
                 "jw>=0.92",
                 "jw>=0.85",
                 "initial",
+                "swapped with surname",
                 "different",
             ],
             Comparison::LastName => &[
@@ -70,6 +71,7 @@ impl Comparison {
                 "shared surname",
                 "jw>=0.92",
                 "jw>=0.80",
+                "swapped with first name",
                 "different",
             ],
             Comparison::BirthDate => &[
@@ -137,7 +139,14 @@ pub fn first_name(a: &str, b: &str, canon_a: &str, canon_b: &str) -> u8 {
     if (a.len() == 1 && b.starts_with(a)) || (b.len() == 1 && a.starts_with(b)) {
         return 5;
     }
-    6
+    7
+}
+
+/// Whether two records have first name and surname swapped (one side written the other way
+/// round): each name equal to, or within Jaro-Winkler 0.92 of, the other record's other name.
+pub fn swapped(first_a: &str, last_a: &str, first_b: &str, last_b: &str) -> bool {
+    let close = |x: &str, y: &str| x == y || jw(x, y) >= 0.92;
+    (first_a == last_b || first_b == last_a) && close(first_a, last_b) && close(last_a, first_b)
 }
 
 /// Surnames: exact, a surname in common (two-surname cultures write one or both, in
@@ -167,7 +176,7 @@ pub fn last_name(a: &str, b: &str) -> u8 {
     if s1 >= 0.80 {
         return 4;
     }
-    5
+    6
 }
 
 const PARTICLES: [&str; 12] = [
@@ -362,8 +371,8 @@ mod tests {
         assert_eq!(l("cristina", "christina"), 3);
         assert_eq!(l("jon", "john"), 3);
         assert_eq!(l("j", "javier"), 5);
-        assert_eq!(l("maria", "carlos"), 6);
-        assert_eq!(Comparison::FirstName.levels()[6], "different");
+        assert_eq!(l("maria", "carlos"), 7);
+        assert_eq!(Comparison::FirstName.levels()[7], "different");
     }
 
     #[test]
@@ -375,9 +384,17 @@ mod tests {
         assert_eq!(last_name("de la fuente", "fuente ruiz"), 2);
         assert_eq!(last_name("smith", "smyth"), 4);
         assert_eq!(last_name("rodriguez", "rodrigues"), 3);
-        assert_eq!(last_name("garcia", "perez"), 5);
+        assert_eq!(last_name("garcia", "perez"), 6);
         // a particle alone is not a shared surname
-        assert_eq!(last_name("de leon", "de soto"), 5);
+        assert_eq!(last_name("de leon", "de soto"), 6);
+    }
+
+    #[test]
+    fn swapped_names() {
+        assert!(swapped("mason", "madeline", "madeline", "mason"));
+        assert!(swapped("masno", "madeline", "madeline", "mason"));
+        assert!(!swapped("maria", "garcia", "garcia", "lopez"));
+        assert!(!swapped("maria", "garcia", "maria", "garcia"));
     }
 
     #[test]

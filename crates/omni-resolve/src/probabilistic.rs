@@ -329,13 +329,32 @@ pub fn level(f: &Features, c: Comparison, a: usize, b: usize, memo: &mut Memo) -
                     .or_insert_with(|| cmp(&col.values[x as usize], &col.values[y as usize]))
             }
         };
+    // First name and surname written the other way round on one side: checked only for
+    // pairs whose names disagree (the memo holds single-field levels).
+    let swap = |l: u8, different: u8| -> u8 {
+        if l == different
+            && let (Some(fa), Some(la), Some(fb), Some(lb)) =
+                (f.first.get(a), f.last.get(a), f.first.get(b), f.last.get(b))
+            && compare::swapped(fa, la, fb, lb)
+        {
+            different - 1
+        } else {
+            l
+        }
+    };
     match c {
-        Comparison::FirstName => text(&f.first, memo, &|x, y| {
-            let cx = crate::features::canonical_first(x);
-            let cy = crate::features::canonical_first(y);
-            compare::first_name(x, y, &cx, &cy)
-        }),
-        Comparison::LastName => text(&f.last, memo, &compare::last_name),
+        Comparison::FirstName => {
+            let l = text(&f.first, memo, &|x, y| {
+                let cx = crate::features::canonical_first(x);
+                let cy = crate::features::canonical_first(y);
+                compare::first_name(x, y, &cx, &cy)
+            });
+            swap(l, c.different_level())
+        }
+        Comparison::LastName => {
+            let l = text(&f.last, memo, &compare::last_name);
+            swap(l, c.different_level())
+        }
         Comparison::BirthDate => {
             let (x, y) = (f.dob[a], f.dob[b]);
             if x == NO_DATE || y == NO_DATE {
@@ -521,8 +540,8 @@ fn exact_agreement(f: &Features, c: Comparison) -> Option<f64> {
 /// several). EM starts here, and comparisons the data cannot inform keep it.
 pub fn initial_m(c: Comparison) -> Vec<f64> {
     let m: &[f64] = match c {
-        Comparison::FirstName => &[0.0, 0.80, 0.08, 0.04, 0.02, 0.02, 0.04],
-        Comparison::LastName => &[0.0, 0.80, 0.12, 0.04, 0.02, 0.02],
+        Comparison::FirstName => &[0.0, 0.80, 0.08, 0.04, 0.02, 0.02, 0.01, 0.03],
+        Comparison::LastName => &[0.0, 0.80, 0.12, 0.04, 0.02, 0.01, 0.01],
         Comparison::BirthDate => &[0.0, 0.92, 0.02, 0.04, 0.02],
         Comparison::Postcode => &[0.0, 0.85, 0.10, 0.05],
         Comparison::Address => &[0.0, 0.60, 0.25, 0.15],
