@@ -216,12 +216,14 @@ pub fn resolve(
         .iter()
         .map(|field| {
             let column = text_column(&records, rule_column(field)?)?;
-            let col = Interned::build(n, |p| {
-                let r = order[p];
-                column
-                    .is_valid(r)
-                    .then(|| std::borrow::Cow::Borrowed(column.value(r)))
-            });
+            let col = Interned::from_strs(
+                n,
+                |p| {
+                    let r = order[p];
+                    column.is_valid(r).then(|| column.value(r))
+                },
+                None,
+            );
             Ok((field.clone(), col))
         })
         .collect::<Result<Vec<_>>>()?;

@@ -34,38 +34,6 @@ pub struct Interned {
 }
 
 impl Interned {
-    pub(crate) fn build<'a>(
-        n: usize,
-        value_of: impl Fn(usize) -> Option<std::borrow::Cow<'a, str>>,
-    ) -> Self {
-        let mut index: HashMap<String, u32> = HashMap::new();
-        let mut out = Interned {
-            ids: Vec::with_capacity(n),
-            ..Default::default()
-        };
-        for p in 0..n {
-            match value_of(p) {
-                Some(v) if !v.is_empty() => {
-                    let id = match index.get(v.as_ref()) {
-                        Some(&id) => id,
-                        None => {
-                            let id = out.values.len() as u32;
-                            index.insert(v.to_string(), id);
-                            out.values.push(v.into_owned());
-                            out.counts.push(0);
-                            id
-                        }
-                    };
-                    out.counts[id as usize] += 1;
-                    out.present += 1;
-                    out.ids.push(id);
-                }
-                _ => out.ids.push(NONE),
-            }
-        }
-        out
-    }
-
     /// Forgets the values `drop(value, records holding it)` selects (blocked or generic
     /// identifiers must not count as evidence either).
     pub fn drop_values(&mut self, drop: impl Fn(&str, u32) -> bool) {
