@@ -19,6 +19,8 @@
 
 use std::collections::HashMap;
 
+use rustc_hash::FxHashMap;
+
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -198,10 +200,12 @@ impl Plan {
                 "identity.probabilistic.comparisons: at most 16".into(),
             ));
         }
-        if rules.len() > 8 {
-            return Err(Error::Config(
-                "identity.probabilistic.blocking: at most 8 rules".into(),
-            ));
+        if rules.len() > 16 {
+            return Err(Error::Config(format!(
+                "identity.probabilistic.blocking: {} rules, at most 16 are supported; drop the \
+                 narrowest rules (a pair found by a broader rule needs no narrower one)",
+                rules.len()
+            )));
         }
         for t in &cfg.term_frequency {
             if !matches!(
@@ -236,7 +240,7 @@ impl Plan {
 #[derive(Debug, Default)]
 pub struct Candidates {
     pub pairs: Vec<(u32, u32)>,
-    pub rules: Vec<u8>,
+    pub rules: Vec<u16>,
     /// Whether the pair is already one customer (deterministically): such pairs train the
     /// model (they show how one person's records agree) but need no decision.
     pub same: Vec<bool>,
@@ -247,7 +251,7 @@ pub struct Candidates {
 /// Records agreeing on every key of a rule are candidate pairs; `cluster_of` tells which are
 /// already one customer.
 pub fn candidates(f: &Features, plan: &Plan, max_block: usize, cluster_of: &[u32]) -> Candidates {
-    let mut all: Vec<(u64, u8)> = Vec::new();
+    let mut all: Vec<(u64, u16)> = Vec::new();
     let mut hot_keys = Vec::new();
     for (r, keys) in plan.rules.iter().enumerate() {
         let mut keyed: Vec<(u64, u32)> = (0..f.n)
@@ -263,7 +267,7 @@ pub fn candidates(f: &Features, plan: &Plan, max_block: usize, cluster_of: &[u32
         keyed.par_sort_unstable();
         let mut hot = 0u64;
         let groups: Vec<&[(u64, u32)]> = keyed.chunk_by(|a, b| a.0 == b.0).collect();
-        let pairs: Vec<Vec<(u64, u8)>> = groups
+        let pairs: Vec<Vec<(u64, u16)>> = groups
             .par_iter()
             .map(|g| {
                 let mut out = Vec::new();
@@ -273,7 +277,7 @@ pub fn candidates(f: &Features, plan: &Plan, max_block: usize, cluster_of: &[u32
                 for i in 0..g.len() {
                     for j in i + 1..g.len() {
                         let (a, b) = (g[i].1, g[j].1);
-                        out.push((((a as u64) << 32) | b as u64, 1u8 << r));
+                        out.push((((a as u64) << 32) | b as u64, 1u16 << r));
                     }
                 }
                 out
@@ -295,7 +299,7 @@ pub fn candidates(f: &Features, plan: &Plan, max_block: usize, cluster_of: &[u32
         ..Default::default()
     };
     for g in all.chunk_by(|a, b| a.0 == b.0) {
-        let mask = g.iter().fold(0u8, |m, x| m | x.1);
+        let mask = g.iter().fold(0u16, |m, x| m | x.1);
         let k = g[0].0;
         let (a, b) = ((k >> 32) as u32, k as u32);
         out.pairs.push((a, b));
@@ -308,8 +312,22 @@ pub fn candidates(f: &Features, plan: &Plan, max_block: usize, cluster_of: &[u32
 
 /// Levels already computed for pairs of distinct values, per comparison: names, postcodes
 /// and cities repeat across pairs, and a string comparison costs far more than a lookup.
+/// One map per comparison, keyed by the unordered value-id pair, with a multiplicative hash
+/// (the keys are small integers, not attacker-chosen: SipHash's cost buys nothing here).
 #[derive(Debug, Default)]
-pub struct Memo(HashMap<(u8, u32, u32), u8>);
+pub struct Memo(Vec<FxHashMap<u64, u8>>);
+
+impl Memo {
+    #[inline]
+    fn get_or(&mut self, c: Comparison, x: u32, y: u32, compute: impl FnOnce() -> u8) -> u8 {
+        let k = c as usize;
+        if self.0.len() <= k {
+            self.0.resize_with(k + 1, Default::default);
+        }
+        let key = ((x.min(y) as u64) << 32) | x.max(y) as u64;
+        *self.0[k].entry(key).or_insert_with(compute)
+    }
+}
 
 /// The level of comparison `c` for records `a` and `b`.
 #[inline]
@@ -323,10 +341,9 @@ pub fn level(f: &Features, c: Comparison, a: usize, b: usize, memo: &mut Memo) -
                 1
             } else {
                 // Every comparator is symmetric, so the key is the unordered pair.
-                *memo
-                    .0
-                    .entry((c as u8, x.min(y), x.max(y)))
-                    .or_insert_with(|| cmp(&col.values[x as usize], &col.values[y as usize]))
+                memo.get_or(c, x, y, || {
+                    cmp(&col.values[x as usize], &col.values[y as usize])
+                })
             }
         };
     // First name and surname written the other way round on one side: checked only for
@@ -344,10 +361,12 @@ pub fn level(f: &Features, c: Comparison, a: usize, b: usize, memo: &mut Memo) -
     };
     match c {
         Comparison::FirstName => {
+            // The formal names were interned with the features (the nickname lookup is
+            // done once per distinct name, not per pair).
             let l = text(&f.first, memo, &|x, y| {
-                let cx = crate::features::canonical_first(x);
-                let cy = crate::features::canonical_first(y);
-                compare::first_name(x, y, &cx, &cy)
+                let cx = f.first_canon.get(a).unwrap_or(x);
+                let cy = f.first_canon.get(b).unwrap_or(y);
+                compare::first_name(x, y, cx, cy)
             });
             swap(l, c.different_level())
         }
@@ -392,16 +411,15 @@ pub fn pattern(f: &Features, comps: &[Comparison], a: usize, b: usize, memo: &mu
 /// The patterns of many pairs, in parallel chunks with a memo each (same result at any
 /// thread count: the memo only caches pure functions).
 pub fn patterns(f: &Features, comps: &[Comparison], pairs: &[(u32, u32)]) -> Vec<u64> {
-    pairs
-        .par_chunks(32_768)
-        .flat_map_iter(|chunk| {
-            let mut memo = Memo::default();
-            chunk
-                .iter()
-                .map(|&(a, b)| pattern(f, comps, a as usize, b as usize, &mut memo))
-                .collect::<Vec<_>>()
-        })
-        .collect()
+    let mut out = vec![0u64; pairs.len()];
+    out.par_chunks_mut(32_768)
+        .zip(pairs.par_chunks(32_768))
+        .for_each_init(Memo::default, |memo, (out, chunk)| {
+            for (o, &(a, b)) in out.iter_mut().zip(chunk) {
+                *o = pattern(f, comps, a as usize, b as usize, memo);
+            }
+        });
+    out
 }
 
 #[inline]
@@ -544,7 +562,7 @@ pub fn initial_m(c: Comparison) -> Vec<f64> {
         Comparison::LastName => &[0.0, 0.80, 0.12, 0.04, 0.02, 0.01, 0.01],
         Comparison::BirthDate => &[0.0, 0.92, 0.02, 0.04, 0.02],
         Comparison::Postcode => &[0.0, 0.85, 0.10, 0.05],
-        Comparison::Address => &[0.0, 0.60, 0.25, 0.15],
+        Comparison::Address => &[0.0, 0.60, 0.20, 0.08, 0.12],
         Comparison::City => &[0.0, 0.90, 0.05, 0.05],
         Comparison::Email => &[0.0, 0.85, 0.02, 0.13],
         Comparison::Phone => &[0.0, 0.85, 0.02, 0.13],
