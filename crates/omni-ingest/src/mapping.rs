@@ -14,11 +14,12 @@ use omni_core::schema::{self, AMOUNT_PRECISION, AMOUNT_SCALE};
 use rayon::prelude::*;
 
 use crate::config::{FieldExpr, FieldSpec, NamePart, SourceConfig};
+use crate::normalize::PhoneCache;
 use crate::normalize::{
     PhoneNormalizer, fold_name, normalize_email, normalize_id, normalize_postcode,
     pad_spanish_postcode, split_full_name,
 };
-use crate::parse::{parse_amount, parse_bool, parse_date, parse_timestamp};
+use crate::parse::{Formats, ParseState, parse_amount, parse_bool};
 use crate::read::{RawTable, TextColumn};
 
 /// Problems with the mapping keys of a source (not its files): unknown canonical fields,
@@ -257,6 +258,13 @@ impl ColBuilder {
         }
     }
 
+    fn append_str(&mut self, s: &str) {
+        match self {
+            ColBuilder::Text(b) => b.append_value(s),
+            _ => unreachable!("text {s:?} in a non-text column"),
+        }
+    }
+
     fn finish(self) -> ArrayRef {
         match self {
             ColBuilder::Text(mut b) => Arc::new(b.finish()),
@@ -375,6 +383,8 @@ pub struct Mapper<'a> {
     seen_ids: HashSet<String>,
     seen_tx: HashSet<String>,
     last_file: Option<String>,
+    /// Normalised phones of this source (its region), when it maps a phone.
+    phone_cache: Option<PhoneCache>,
 }
 
 impl<'a> Mapper<'a> {
@@ -408,6 +418,10 @@ impl<'a> Mapper<'a> {
             seen_ids: HashSet::new(),
             seen_tx: HashSet::new(),
             last_file: None,
+            phone_cache: src
+                .fields
+                .contains_key(CanonicalField::Phone.name())
+                .then(|| PhoneCache::new(opts.phone)),
         }
     }
 
@@ -433,6 +447,7 @@ impl<'a> Mapper<'a> {
             stats,
             seen_ids,
             seen_tx,
+            phone_cache,
             ..
         } = self;
         let (src, opts) = (*src, *opts);
@@ -461,14 +476,40 @@ impl<'a> Mapper<'a> {
             );
         }
         // Resolve the mapping against this file's columns once (expressions computed here).
-        let fields: Vec<(CanonicalField, &FieldSpec, Option<Cow<'_, TextColumn>>)> = src
+        // Each field with its output column and, for timestamps and dates, its compiled
+        // formats and the slot of its parse state.
+        type FieldPlan<'s, 't> = (
+            CanonicalField,
+            &'s FieldSpec,
+            Option<Cow<'t, TextColumn>>,
+            usize,
+            Option<(Formats, usize)>,
+        );
+        let mut n_states = 0usize;
+        let mut slot = || {
+            n_states += 1;
+            n_states - 1
+        };
+        let fields: Vec<FieldPlan<'_, '_>> = src
             .fields
             .iter()
             .filter_map(|(k, spec)| {
-                CanonicalField::parse(k).map(|f| (f, spec, field_column(spec, table)))
+                let f = CanonicalField::parse(k)?;
+                let formats = match f.field_type() {
+                    FieldType::Timestamp => Some((Formats::timestamp(spec.formats()), slot())),
+                    FieldType::Date => Some((Formats::date(spec.formats()), slot())),
+                    _ => None,
+                };
+                Some((
+                    f,
+                    spec,
+                    field_column(spec, table),
+                    col_index(f.name()),
+                    formats,
+                ))
             })
             .collect();
-        let get = |f: CanonicalField| fields.iter().find(|(x, _, _)| *x == f);
+        let get = |f: CanonicalField| fields.iter().find(|(x, ..)| *x == f);
         let tx_spec = src.transaction.as_ref();
         let tx_cols: Vec<(&str, &FieldSpec, Option<Cow<'_, TextColumn>>)> = tx_spec
             .iter()
@@ -481,16 +522,64 @@ impl<'a> Mapper<'a> {
                 .find(|(x, _, _)| *x == k)
                 .map(|(_, spec, c)| (*spec, c.as_deref()))
         };
+        let tx_ts = tx_col("ts").map(|(spec, _)| (Formats::timestamp(spec.formats()), slot()));
+        let n_states = n_states;
+        let [
+            c_source,
+            c_record_id,
+            c_channel,
+            c_file,
+            c_line,
+            c_email_raw,
+            c_email_match,
+            c_phone_raw,
+            c_full_name,
+            c_first_name,
+            c_first_name_norm,
+            c_last_name,
+            c_last_name_norm,
+            c_country,
+            c_postcode,
+            c_event_ts,
+            c_phone,
+        ] = [
+            "source",
+            "record_id",
+            "channel",
+            "file",
+            "line",
+            "email_raw",
+            "email_match",
+            "phone_raw",
+            "full_name",
+            "first_name",
+            "first_name_norm",
+            "last_name",
+            "last_name_norm",
+            "country",
+            "postcode",
+            "event_ts",
+            "phone",
+        ]
+        .map(col_index);
+        // The same text in every row of the table, appended without a copy per row.
+        let constants = [
+            (c_source, src.name.as_str()),
+            (c_channel, src.channel.as_str()),
+            (c_file, file.as_str()),
+        ];
+        // Phones are normalised apart, on one worker with a cache ([`PhoneCache`]): see below.
+        let phone_col = get(CanonicalField::Phone).and_then(|(_, _, c, ..)| c.as_deref());
 
         // Rows are mapped in parallel in batches; what depends on earlier rows (duplicate
         // ids) and the appends run in row order.
         let width = builders.len();
-        let map_row = |i: usize| -> (Option<&str>, RowOut) {
+        let map_row = |states: &mut Vec<ParseState>, i: usize| -> (Option<&str>, RowOut) {
             let line = table.lines[i];
             let mut vals: Vec<Val> = vec![Val::Null; width];
             let text = |f: CanonicalField| {
                 get(f)
-                    .and_then(|(_, _, c)| c.as_ref().and_then(|c| c.get(i)))
+                    .and_then(|(_, _, c, ..)| c.as_ref().and_then(|c| c.get(i)))
                     .map(str::trim)
             };
             // record_id
@@ -504,23 +593,24 @@ impl<'a> Mapper<'a> {
                     },
                 );
             };
-            vals[col_index("source")] = Val::Text(src.name.clone());
-            vals[col_index("record_id")] = Val::Text(record_id.to_string());
-            vals[col_index("channel")] = Val::Text(src.channel.clone());
-            vals[col_index("file")] = Val::Text(file.clone());
-            vals[col_index("line")] = Val::Line(line);
+            vals[c_record_id] = Val::Text(record_id.to_string());
+            vals[c_line] = Val::Line(line);
 
-            for (f, spec, col) in &fields {
+            for (f, _, col, idx, formats) in &fields {
                 let Some(raw) = col.as_ref().and_then(|c| c.get(i)) else {
                     continue;
                 };
                 let v = raw.trim();
-                let idx = col_index(f.name());
-                let parsed = match f.field_type() {
-                    FieldType::Timestamp => parse_timestamp(v, spec.formats()).map(Val::Ts),
-                    FieldType::Date => parse_date(v, spec.formats()).map(Val::Date),
-                    FieldType::Bool => parse_bool(v).map(Val::Bool),
-                    FieldType::Text => Ok(Val::Null),
+                let idx = *idx;
+                let parsed = match (f.field_type(), formats) {
+                    (FieldType::Timestamp, Some((fm, k))) => {
+                        fm.parse_timestamp(v, &mut states[*k]).map(Val::Ts)
+                    }
+                    (FieldType::Date, Some((fm, k))) => {
+                        fm.parse_date(v, &mut states[*k]).map(Val::Date)
+                    }
+                    (FieldType::Bool, _) => parse_bool(v).map(Val::Bool),
+                    _ => Ok(Val::Null),
                 };
                 match parsed {
                     Err(reason) => {
@@ -542,17 +632,15 @@ impl<'a> Mapper<'a> {
                 match f {
                     CanonicalField::RecordId => {}
                     CanonicalField::Email => {
-                        vals[col_index("email_raw")] = Val::Text(v.to_string());
+                        vals[c_email_raw] = Val::Text(v.to_string());
                         if let Some(e) = normalize_email(v) {
                             vals[idx] = Val::Text(e.address);
-                            vals[col_index("email_match")] = Val::Text(e.match_key);
+                            vals[c_email_match] = Val::Text(e.match_key);
                         }
                     }
                     CanonicalField::Phone => {
-                        vals[col_index("phone_raw")] = Val::Text(v.to_string());
-                        if let Some(p) = opts.phone.normalize(v) {
-                            vals[idx] = Val::Text(p);
-                        }
+                        // The normalised phone comes from the phone pass.
+                        vals[c_phone_raw] = Val::Text(v.to_string());
                     }
                     CanonicalField::LoyaltyCard
                     | CanonicalField::AccountId
@@ -574,17 +662,16 @@ impl<'a> Mapper<'a> {
                 }
             }
             // Names: split a full name when first/last are not mapped or empty.
-            let full = match &vals[col_index("full_name")] {
+            let full = match &vals[c_full_name] {
                 Val::Text(s) => Some(s.clone()),
                 _ => None,
             };
             let (split_first, split_last) =
                 full.as_deref().map(split_full_name).unwrap_or((None, None));
-            for (name_col, norm_col, fallback) in [
-                ("first_name", "first_name_norm", split_first),
-                ("last_name", "last_name_norm", split_last),
+            for (ci, norm_col, fallback) in [
+                (c_first_name, c_first_name_norm, split_first),
+                (c_last_name, c_last_name_norm, split_last),
             ] {
-                let ci = col_index(name_col);
                 if matches!(vals[ci], Val::Null)
                     && let Some(fb) = fallback
                 {
@@ -593,25 +680,21 @@ impl<'a> Mapper<'a> {
                 if let Val::Text(s) = &vals[ci]
                     && let Some(folded) = fold_name(s)
                 {
-                    vals[col_index(norm_col)] = Val::Text(folded);
+                    vals[norm_col] = Val::Text(folded);
                 }
             }
             if full.is_none()
-                && let (Val::Text(a), Val::Text(b)) = (
-                    &vals[col_index("first_name")],
-                    &vals[col_index("last_name")],
-                )
+                && let (Val::Text(a), Val::Text(b)) = (&vals[c_first_name], &vals[c_last_name])
             {
-                vals[col_index("full_name")] = Val::Text(format!("{a} {b}"));
+                vals[c_full_name] = Val::Text(format!("{a} {b}"));
             }
 
             // A Spanish postcode a spreadsheet turned into a number lost its leading zero.
-            if let (Val::Text(country), Val::Text(pc)) =
-                (&vals[col_index("country")], &vals[col_index("postcode")])
+            if let (Val::Text(country), Val::Text(pc)) = (&vals[c_country], &vals[c_postcode])
                 && country == "ES"
                 && let Some(padded) = pad_spanish_postcode(pc)
             {
-                vals[col_index("postcode")] = Val::Text(padded);
+                vals[c_postcode] = Val::Text(padded);
             }
 
             // Transaction.
@@ -623,23 +706,24 @@ impl<'a> Mapper<'a> {
                         .map(str::trim)
                 };
                 let id = cell("id").unwrap_or(record_id).to_string();
-                let ts = match tx_col("ts") {
-                    Some((spec, _)) => match cell("ts").map(|v| parse_timestamp(v, spec.formats()))
-                    {
-                        Some(Err(reason)) => {
-                            return (
-                                Some(record_id),
-                                RowOut::Reject {
-                                    field: Some("transaction.ts".to_string()),
-                                    class: "transaction.ts".to_string(),
-                                    reason: format!("transaction.ts: {reason}"),
-                                },
-                            );
+                let ts = match &tx_ts {
+                    Some((fm, k)) => {
+                        match cell("ts").map(|v| fm.parse_timestamp(v, &mut states[*k])) {
+                            Some(Err(reason)) => {
+                                return (
+                                    Some(record_id),
+                                    RowOut::Reject {
+                                        field: Some("transaction.ts".to_string()),
+                                        class: "transaction.ts".to_string(),
+                                        reason: format!("transaction.ts: {reason}"),
+                                    },
+                                );
+                            }
+                            Some(Ok(t)) => Some(t),
+                            None => None,
                         }
-                        Some(Ok(t)) => Some(t),
-                        None => None,
-                    },
-                    None => match vals[col_index("event_ts")] {
+                    }
+                    None => match vals[c_event_ts] {
                         Val::Ts(t) => Some(t),
                         _ => None,
                     },
@@ -685,9 +769,30 @@ impl<'a> Mapper<'a> {
         const BATCH: usize = 4096;
         for lo in (0..table.num_rows()).step_by(BATCH) {
             let hi = (lo + BATCH).min(table.num_rows());
-            let outs: Vec<(Option<&str>, RowOut)> =
-                (lo..hi).into_par_iter().map(&map_row).collect();
+            // libphonenumber is the costliest normaliser and serialises its callers on one
+            // lock, so phones are normalised on one worker, through the source's cache,
+            // while the other workers map the rows.
+            let (phones, outs) = rayon::join(
+                || match (phone_col, phone_cache.as_mut()) {
+                    (Some(col), Some(cache)) => (lo..hi)
+                        .map(|i| {
+                            col.get(i)
+                                .and_then(|raw| cache.normalize(raw.trim()))
+                                .map(str::to_string)
+                        })
+                        .collect(),
+                    _ => Vec::new(),
+                },
+                || -> Vec<(Option<&str>, RowOut)> {
+                    (lo..hi)
+                        .into_par_iter()
+                        .map_init(|| vec![ParseState::default(); n_states], &map_row)
+                        .collect()
+                },
+            );
+            let mut phones = phones.into_iter();
             for (i, (record_id, out)) in (lo..hi).zip(outs) {
+                let mut phone = phones.next().flatten();
                 let line = table.lines[i];
                 let reject = |rejects: &mut Rejects,
                               stats: &mut SourceStats,
@@ -752,8 +857,14 @@ impl<'a> Mapper<'a> {
                 }
                 // Accepted.
                 seen_ids.insert(record_id.to_string());
-                for (b, v) in builders.iter_mut().zip(vals) {
-                    b.append(v);
+                for (k, (b, v)) in builders.iter_mut().zip(vals).enumerate() {
+                    if let Some((_, c)) = constants.iter().find(|(ck, _)| *ck == k) {
+                        b.append_str(c);
+                    } else if k == c_phone {
+                        b.append(phone.take().map_or(Val::Null, Val::Text));
+                    } else {
+                        b.append(v);
+                    }
                 }
                 stats.accepted += 1;
                 if let Some(t) = tx {

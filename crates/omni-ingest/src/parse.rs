@@ -1,6 +1,7 @@
 //! Typed parsing of raw text: timestamps, dates, yes/no words and amounts.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use chrono::format::{self, Item, ParseError, ParseErrorKind, Parsed, StrftimeItems};
+use chrono::{DateTime, NaiveDate, Utc};
 
 /// Timestamp formats tried when a mapping declares none (after RFC 3339).
 const DEFAULT_TS_FORMATS: &[&str] = &[
@@ -15,75 +16,254 @@ const DEFAULT_DATE_FORMATS: &[&str] = &["%Y-%m-%d", "%Y/%m/%d", "%d/%m/%Y", "%d-
 /// Parses a timestamp into microseconds since the epoch (UTC). Values without an offset are
 /// taken as UTC. `formats` are chrono formats tried in order; `epoch` means Unix seconds,
 /// `epoch_ms` milliseconds. With no formats: RFC 3339, ISO forms, then a bare date.
+///
+/// For many values, compile the formats once ([`Formats::timestamp`]) and keep a
+/// [`ParseState`]: same results, without re-reading the format strings on every value.
 pub fn parse_timestamp(raw: &str, formats: &[String]) -> Result<i64, String> {
-    let t = raw.trim();
-    let try_one = |f: &str| -> Option<i64> {
-        match f {
-            "epoch" => t.parse::<i64>().ok().and_then(|s| s.checked_mul(1_000_000)),
-            "epoch_ms" => t.parse::<i64>().ok().and_then(|s| s.checked_mul(1_000)),
-            "rfc3339" => DateTime::parse_from_rfc3339(t)
-                .ok()
-                .map(|d| d.timestamp_micros()),
-            f if f.contains("%z") || f.contains("%:z") || f.contains("%#z") => {
-                DateTime::parse_from_str(t, f)
-                    .ok()
-                    .map(|d| d.timestamp_micros())
-            }
-            f => NaiveDateTime::parse_from_str(t, f)
-                .ok()
-                .map(|d| d.and_utc().timestamp_micros())
-                .or_else(|| {
-                    NaiveDate::parse_from_str(t, f)
-                        .ok()
-                        .and_then(|d| d.and_hms_opt(0, 0, 0))
-                        .map(|d| d.and_utc().timestamp_micros())
-                }),
-        }
-    };
-    if formats.is_empty() {
-        if let Ok(d) = DateTime::parse_from_rfc3339(t) {
-            return Ok(d.timestamp_micros());
-        }
-        if let Some(v) = DEFAULT_TS_FORMATS.iter().find_map(|f| try_one(f)) {
-            return Ok(v);
-        }
-        if let Ok(d) = parse_date(t, &[]) {
-            return Ok(i64::from(d) * 86_400_000_000);
-        }
-        return Err(format!(
-            "cannot parse {t:?} as a timestamp (tried RFC 3339 and ISO formats; declare `formats`)"
-        ));
-    }
-    formats.iter().find_map(|f| try_one(f)).ok_or_else(|| {
-        format!(
-            "cannot parse {t:?} as a timestamp with formats {}",
-            formats.join(" | ")
-        )
-    })
+    Formats::timestamp(formats).parse_timestamp(raw, &mut ParseState::default())
 }
 
 /// Parses a date into days since the epoch.
 pub fn parse_date(raw: &str, formats: &[String]) -> Result<i32, String> {
-    let t = raw.trim();
-    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date");
-    let days = |d: NaiveDate| (d - epoch).num_days() as i32;
-    let found = if formats.is_empty() {
-        DEFAULT_DATE_FORMATS
-            .iter()
-            .find_map(|f| NaiveDate::parse_from_str(t, f).ok())
-    } else {
-        formats
-            .iter()
-            .find_map(|f| NaiveDate::parse_from_str(t, f).ok())
-    };
-    found.map(days).ok_or_else(|| {
-        let tried = if formats.is_empty() {
-            DEFAULT_DATE_FORMATS.join(" | ")
-        } else {
-            formats.join(" | ")
+    Formats::date(formats).parse_date(raw, &mut ParseState::default())
+}
+
+/// One compiled way of reading a timestamp or a date.
+#[derive(Debug, Clone)]
+enum Step {
+    Rfc3339,
+    Epoch,
+    EpochMs,
+    /// A chrono format with an offset (`%z`, `%:z`, `%#z`).
+    Offset(Vec<Item<'static>>),
+    /// A chrono format without an offset: a date and time, or else a bare date at midnight.
+    Naive(Vec<Item<'static>>),
+    /// A date format; a timestamp is its midnight UTC.
+    Date(Vec<Item<'static>>),
+}
+
+/// Why a step did not read a value.
+enum Miss {
+    /// The value's layout does not fit the format (a literal or a digit where the format
+    /// wants something else, too short, too long): every value of the same shape (digits
+    /// alike, every other character the same) misses it too.
+    Shape,
+    /// Anything else (a month 13, a 31 February, an overflow): depends on the digits.
+    Value,
+}
+
+fn miss(e: ParseError) -> Miss {
+    match e.kind() {
+        ParseErrorKind::Invalid | ParseErrorKind::TooShort | ParseErrorKind::TooLong => Miss::Shape,
+        _ => Miss::Value,
+    }
+}
+
+fn compile(f: &str) -> Vec<Item<'static>> {
+    StrftimeItems::new(f).map(|i| i.to_owned()).collect()
+}
+
+impl Step {
+    /// Microseconds since the epoch (timestamps).
+    fn micros(&self, t: &str) -> Result<i64, Miss> {
+        match self {
+            // Integer overflow depends on the digits: never a shape miss.
+            Step::Epoch => t
+                .parse::<i64>()
+                .ok()
+                .and_then(|s| s.checked_mul(1_000_000))
+                .ok_or(Miss::Value),
+            Step::EpochMs => t
+                .parse::<i64>()
+                .ok()
+                .and_then(|s| s.checked_mul(1_000))
+                .ok_or(Miss::Value),
+            Step::Rfc3339 => DateTime::parse_from_rfc3339(t)
+                .map(|d| d.timestamp_micros())
+                .map_err(miss),
+            Step::Offset(items) => {
+                let mut p = Parsed::new();
+                format::parse(&mut p, t, items.iter()).map_err(miss)?;
+                p.to_datetime()
+                    .map(|d| d.timestamp_micros())
+                    .map_err(|_| Miss::Value)
+            }
+            Step::Naive(items) => {
+                // What `NaiveDateTime::parse_from_str` then `NaiveDate::parse_from_str` with
+                // the same format give, scanning the value once.
+                let mut p = Parsed::new();
+                format::parse(&mut p, t, items.iter()).map_err(miss)?;
+                p.to_naive_datetime_with_offset(0)
+                    .map(|d| d.and_utc().timestamp_micros())
+                    .ok()
+                    .or_else(|| {
+                        p.to_naive_date()
+                            .ok()
+                            .and_then(|d| d.and_hms_opt(0, 0, 0))
+                            .map(|d| d.and_utc().timestamp_micros())
+                    })
+                    .ok_or(Miss::Value)
+            }
+            Step::Date(_) => self.days(t).map(|d| i64::from(d) * 86_400_000_000),
+        }
+    }
+
+    /// Days since the epoch (dates).
+    fn days(&self, t: &str) -> Result<i32, Miss> {
+        let Step::Date(items) = self else {
+            return Err(Miss::Value);
         };
-        format!("cannot parse {t:?} as a date with formats {tried}")
-    })
+        let mut p = Parsed::new();
+        format::parse(&mut p, t, items.iter()).map_err(miss)?;
+        let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date");
+        p.to_naive_date()
+            .map(|d| (d - epoch).num_days() as i32)
+            .map_err(|_| Miss::Value)
+    }
+}
+
+/// The formats of one mapped timestamp or date field, compiled once.
+///
+/// The first format (in declared order) that reads a value wins, as declared. What makes
+/// many values fast: a [`ParseState`] remembers which formats missed the previous value
+/// because of its *shape* (digits alike, every other character the same: `2025-03-14 10:00`
+/// and `1999-12-31 23:59` share one), and skips them while the values keep that shape. So the
+/// format that matched last is tried first, but only when every format declared before it
+/// is known to miss: `%d/%m/%Y` then `%m/%d/%Y` still read `04/07/2025` as 4 July after
+/// `12/25/2025` (a month 25 is a value miss, not a shape miss). chrono reports layout
+/// mismatches as `Invalid`, `TooShort` or `TooLong`, which depend only on the shape; range
+/// errors (`OutOfRange`, `Impossible`) are never taken as shape misses.
+#[derive(Debug, Clone)]
+pub struct Formats {
+    steps: Vec<Step>,
+    /// For error messages.
+    declared: Vec<String>,
+}
+
+/// Per-worker memory of a [`Formats`]: the shape of the last value and the formats that
+/// missed it because of its shape (one bit per format).
+#[derive(Debug, Default, Clone)]
+pub struct ParseState {
+    shape: Vec<u8>,
+    shape_misses: u64,
+}
+
+impl ParseState {
+    /// Makes `t`'s shape current; clears the misses when it changed.
+    fn enter(&mut self, t: &str) {
+        let b = t.as_bytes();
+        let same = b.len() == self.shape.len()
+            && b.iter().zip(&self.shape).all(|(&c, &s)| shape_byte(c) == s);
+        if !same {
+            self.shape.clear();
+            self.shape.extend(b.iter().map(|&c| shape_byte(c)));
+            self.shape_misses = 0;
+        }
+    }
+}
+
+fn shape_byte(c: u8) -> u8 {
+    if c.is_ascii_digit() { b'0' } else { c }
+}
+
+impl Formats {
+    /// Timestamp formats; none means RFC 3339, ISO forms, then a bare date.
+    pub fn timestamp(formats: &[String]) -> Self {
+        let steps = if formats.is_empty() {
+            std::iter::once(Step::Rfc3339)
+                .chain(DEFAULT_TS_FORMATS.iter().map(|f| Step::Naive(compile(f))))
+                .chain(DEFAULT_DATE_FORMATS.iter().map(|f| Step::Date(compile(f))))
+                .collect()
+        } else {
+            formats
+                .iter()
+                .map(|f| match f.as_str() {
+                    "epoch" => Step::Epoch,
+                    "epoch_ms" => Step::EpochMs,
+                    "rfc3339" => Step::Rfc3339,
+                    f if f.contains("%z") || f.contains("%:z") || f.contains("%#z") => {
+                        Step::Offset(compile(f))
+                    }
+                    f => Step::Naive(compile(f)),
+                })
+                .collect()
+        };
+        Formats {
+            steps,
+            declared: formats.to_vec(),
+        }
+    }
+
+    /// Date formats; none means the usual ISO and day-first forms.
+    pub fn date(formats: &[String]) -> Self {
+        let steps = if formats.is_empty() {
+            DEFAULT_DATE_FORMATS
+                .iter()
+                .map(|f| Step::Date(compile(f)))
+                .collect()
+        } else {
+            formats.iter().map(|f| Step::Date(compile(f))).collect()
+        };
+        Formats {
+            steps,
+            declared: formats.to_vec(),
+        }
+    }
+
+    /// The first step's result, in order, skipping the steps the state knows miss this shape.
+    fn first<T>(
+        &self,
+        t: &str,
+        state: &mut ParseState,
+        step: impl Fn(&Step, &str) -> Result<T, Miss>,
+    ) -> Option<T> {
+        // A state tracks at most 64 formats; more (never seen in practice) are all tried.
+        let tracked = self.steps.len() <= 64;
+        if tracked {
+            state.enter(t);
+        }
+        for (k, s) in self.steps.iter().enumerate() {
+            if tracked && state.shape_misses & (1 << k) != 0 {
+                continue;
+            }
+            match step(s, t) {
+                Ok(v) => return Some(v),
+                Err(Miss::Shape) if tracked => state.shape_misses |= 1 << k,
+                Err(_) => {}
+            }
+        }
+        None
+    }
+
+    /// [`parse_timestamp`] with compiled formats.
+    pub fn parse_timestamp(&self, raw: &str, state: &mut ParseState) -> Result<i64, String> {
+        let t = raw.trim();
+        self.first(t, state, Step::micros).ok_or_else(|| {
+            if self.declared.is_empty() {
+                format!(
+                    "cannot parse {t:?} as a timestamp (tried RFC 3339 and ISO formats; declare `formats`)"
+                )
+            } else {
+                format!(
+                    "cannot parse {t:?} as a timestamp with formats {}",
+                    self.declared.join(" | ")
+                )
+            }
+        })
+    }
+
+    /// [`parse_date`] with compiled formats.
+    pub fn parse_date(&self, raw: &str, state: &mut ParseState) -> Result<i32, String> {
+        let t = raw.trim();
+        self.first(t, state, Step::days).ok_or_else(|| {
+            let tried = if self.declared.is_empty() {
+                DEFAULT_DATE_FORMATS.join(" | ")
+            } else {
+                self.declared.join(" | ")
+            };
+            format!("cannot parse {t:?} as a date with formats {tried}")
+        })
+    }
 }
 
 /// Parses the yes/no words exports use: `true/false`, `sí/si/no`, `yes/no`, `1/0`, `Y/N`,
@@ -210,6 +390,185 @@ mod tests {
         assert_eq!(parse_date("04/07/1985", &[]).unwrap(), d);
         assert_eq!(parse_date("07/04/1985", &s(&["%m/%d/%Y"])).unwrap(), d);
         assert!(parse_date("1985-13-45", &[]).is_err());
+    }
+
+    /// The parser before formats were compiled, kept as the reference the compiled one
+    /// must agree with.
+    fn reference_timestamp(raw: &str, formats: &[String]) -> Result<i64, String> {
+        use chrono::NaiveDateTime;
+        let t = raw.trim();
+        let try_one = |f: &str| -> Option<i64> {
+            match f {
+                "epoch" => t.parse::<i64>().ok().and_then(|s| s.checked_mul(1_000_000)),
+                "epoch_ms" => t.parse::<i64>().ok().and_then(|s| s.checked_mul(1_000)),
+                "rfc3339" => DateTime::parse_from_rfc3339(t)
+                    .ok()
+                    .map(|d| d.timestamp_micros()),
+                f if f.contains("%z") || f.contains("%:z") || f.contains("%#z") => {
+                    DateTime::parse_from_str(t, f)
+                        .ok()
+                        .map(|d| d.timestamp_micros())
+                }
+                f => NaiveDateTime::parse_from_str(t, f)
+                    .ok()
+                    .map(|d| d.and_utc().timestamp_micros())
+                    .or_else(|| {
+                        NaiveDate::parse_from_str(t, f)
+                            .ok()
+                            .and_then(|d| d.and_hms_opt(0, 0, 0))
+                            .map(|d| d.and_utc().timestamp_micros())
+                    }),
+            }
+        };
+        if formats.is_empty() {
+            if let Ok(d) = DateTime::parse_from_rfc3339(t) {
+                return Ok(d.timestamp_micros());
+            }
+            if let Some(v) = DEFAULT_TS_FORMATS.iter().find_map(|f| try_one(f)) {
+                return Ok(v);
+            }
+            if let Ok(d) = reference_date(t, &[]) {
+                return Ok(i64::from(d) * 86_400_000_000);
+            }
+            return Err(format!(
+                "cannot parse {t:?} as a timestamp (tried RFC 3339 and ISO formats; declare `formats`)"
+            ));
+        }
+        formats.iter().find_map(|f| try_one(f)).ok_or_else(|| {
+            format!(
+                "cannot parse {t:?} as a timestamp with formats {}",
+                formats.join(" | ")
+            )
+        })
+    }
+
+    fn reference_date(raw: &str, formats: &[String]) -> Result<i32, String> {
+        let t = raw.trim();
+        let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap();
+        let list: Vec<String> = if formats.is_empty() {
+            s(DEFAULT_DATE_FORMATS)
+        } else {
+            formats.to_vec()
+        };
+        list.iter()
+            .find_map(|f| NaiveDate::parse_from_str(t, f).ok())
+            .map(|d| (d - epoch).num_days() as i32)
+            .ok_or_else(|| {
+                format!(
+                    "cannot parse {t:?} as a date with formats {}",
+                    list.join(" | ")
+                )
+            })
+    }
+
+    const VALUES: &[&str] = &[
+        "2025-03-14 17:22:05",
+        "2025-03-14T17:22:05",
+        "2025-03-14T18:22:05+01:00",
+        "2025-03-14 18:22:05 +0100",
+        "2025-03-14",
+        "14/03/2025",
+        "03/14/2025",
+        "04/07/2025",
+        "12/25/2025",
+        "25/12/2025",
+        "14/03/2025 10:00",
+        "03/14/2025 10:00",
+        "04/07/2025 10:00",
+        "2025-02-30 10:00",
+        "2025-13-01 00:00:00",
+        "2025-03-14 17:22",
+        "2025-03-14 17:22:05.123",
+        "2025/03/14",
+        "14.03.2025",
+        "1741972925",
+        "1741972925000",
+        "99999999999999999999",
+        "20250314",
+        " 2025-03-14 17:22:05 ",
+        "",
+        "x",
+        "2025-03-14 25:00:00",
+        "2025-03-14 17:61",
+    ];
+
+    fn format_lists() -> Vec<Vec<String>> {
+        vec![
+            vec![],
+            s(&["%d/%m/%Y %H:%M", "%m/%d/%Y %H:%M"]),
+            s(&["%m/%d/%Y %H:%M", "%d/%m/%Y %H:%M"]),
+            s(&["%d/%m/%Y", "%m/%d/%Y", "%Y-%m-%d"]),
+            s(&["epoch", "%Y-%m-%d %H:%M:%S"]),
+            s(&["epoch_ms", "epoch"]),
+            s(&["%Y-%m-%d %H:%M:%S %z", "rfc3339", "%Y-%m-%d"]),
+            s(&["%Y%m%d", "%Y-%m-%d %H:%M"]),
+        ]
+    }
+
+    /// Every value in several orders through one state (as a worker parses a column) gives
+    /// what the reference parser gives on its own: remembering which formats missed the
+    /// previous value's shape never changes which declared format wins.
+    #[test]
+    fn compiled_formats_with_state_agree_with_the_reference() {
+        let orders: Vec<Vec<&str>> = vec![
+            VALUES.to_vec(),
+            VALUES.iter().rev().copied().collect(),
+            // Each value after every other, so every shape follows every other.
+            VALUES
+                .iter()
+                .flat_map(|a| VALUES.iter().flat_map(move |b| [*a, *b]))
+                .collect(),
+        ];
+        for formats in format_lists() {
+            let ts = Formats::timestamp(&formats);
+            let dates = Formats::date(&formats);
+            for order in &orders {
+                let (mut st, mut sd) = (ParseState::default(), ParseState::default());
+                for v in order {
+                    assert_eq!(
+                        ts.parse_timestamp(v, &mut st),
+                        reference_timestamp(v, &formats),
+                        "timestamp {v:?} with {formats:?}"
+                    );
+                    assert_eq!(
+                        dates.parse_date(v, &mut sd),
+                        reference_date(v, &formats),
+                        "date {v:?} with {formats:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_first_declared_format_wins_when_formats_disagree() {
+        let day_first = s(&["%d/%m/%Y", "%m/%d/%Y"]);
+        let f = Formats::date(&day_first);
+        let mut st = ParseState::default();
+        let july_4 = parse_date("2025-07-04", &[]).unwrap();
+        let dec_25 = parse_date("2025-12-25", &[]).unwrap();
+        // Only the second format reads 12/25: a month 25 is a value miss of the first, so
+        // the first is still tried first on the next value of the same shape.
+        assert_eq!(f.parse_date("12/25/2025", &mut st), Ok(dec_25));
+        assert_eq!(st.shape_misses, 0);
+        assert_eq!(f.parse_date("04/07/2025", &mut st), Ok(july_4));
+        // A shape miss is remembered: ISO dates skip the day-first attempt (`20` then `2`
+        // where a `/` must be). The month-first one reads a month 20 before it fails, a
+        // value miss: it is tried again.
+        let iso = s(&["%d/%m/%Y", "%m/%d/%Y", "%Y-%m-%d"]);
+        let f = Formats::date(&iso);
+        assert_eq!(f.parse_date("2025-07-04", &mut st), Ok(july_4));
+        assert_eq!(st.shape_misses, 0b001);
+        assert_eq!(f.parse_date("2025-12-25", &mut st), Ok(dec_25));
+        assert_eq!(st.shape_misses, 0b001);
+        // ...and forgotten when the shape changes.
+        assert_eq!(f.parse_date("04/07/2025", &mut st), Ok(july_4));
+        assert_eq!(st.shape_misses, 0);
+        // With no declared formats, an ISO timestamp without offset misses RFC 3339 by shape.
+        let f = Formats::timestamp(&[]);
+        let mut st = ParseState::default();
+        assert!(f.parse_timestamp("2025-03-14 17:22:05", &mut st).is_ok());
+        assert_eq!(st.shape_misses, 0b1);
     }
 
     #[test]

@@ -21,6 +21,11 @@ impl PhoneNormalizer {
             })
     }
 
+    /// The default region's ISO 3166 alpha-2 code (`ES`).
+    pub fn region(&self) -> &str {
+        self.region.as_ref()
+    }
+
     /// E.164 (`+34612345678`), or `None` when the value is not a valid number.
     pub fn normalize(&self, raw: &str) -> Option<String> {
         let t = raw.trim();
@@ -31,6 +36,62 @@ impl PhoneNormalizer {
         // handles `+` and the region's own international prefix.
         let n = phonenumber::parse(Some(self.region), t).ok()?;
         phonenumber::is_valid(&n).then(|| n.format().mode(Mode::E164).to_string())
+    }
+}
+
+/// A [`PhoneNormalizer`] that remembers what it gave for each raw value: customers repeat
+/// their phone numbers across orders, and parsing one through libphonenumber's metadata costs
+/// far more than a hash lookup (its regexes also sit behind one process-wide lock). The
+/// region is the cache's own, fixed at creation, so a value is never answered for another
+/// region's default. At most `capacity` values are kept; when full, the cache starts over,
+/// so memory stays bounded on any input.
+#[derive(Debug, Clone)]
+pub struct PhoneCache {
+    normalizer: PhoneNormalizer,
+    map: std::collections::HashMap<Box<str>, Option<Box<str>>>,
+    capacity: usize,
+}
+
+impl PhoneCache {
+    /// Values kept by [`PhoneCache::new`]: about 100 bytes each, a few tens of MB at most.
+    pub const DEFAULT_CAPACITY: usize = 1 << 18;
+
+    pub fn new(normalizer: PhoneNormalizer) -> Self {
+        Self::with_capacity(normalizer, Self::DEFAULT_CAPACITY)
+    }
+
+    pub fn with_capacity(normalizer: PhoneNormalizer, capacity: usize) -> Self {
+        PhoneCache {
+            normalizer,
+            map: std::collections::HashMap::new(),
+            capacity: capacity.max(1),
+        }
+    }
+
+    /// The region numbers without a country code are read in.
+    pub fn region(&self) -> &str {
+        self.normalizer.region()
+    }
+
+    /// Exactly [`PhoneNormalizer::normalize`]`(raw)`, remembered.
+    pub fn normalize(&mut self, raw: &str) -> Option<&str> {
+        if !self.map.contains_key(raw) {
+            if self.map.len() >= self.capacity {
+                self.map.clear();
+            }
+            let v = self.normalizer.normalize(raw).map(String::into_boxed_str);
+            self.map.insert(raw.into(), v);
+        }
+        self.map.get(raw).and_then(|v| v.as_deref())
+    }
+
+    /// Values remembered now.
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
     }
 }
 
@@ -73,5 +134,32 @@ mod tests {
             assert_eq!(p.normalize(v), None, "{v}");
         }
         assert!(PhoneNormalizer::new("Spain").is_err());
+    }
+
+    #[test]
+    fn cache_answers_as_the_normalizer_and_stays_bounded() {
+        let es = PhoneNormalizer::new("ES").unwrap();
+        let mut c = PhoneCache::with_capacity(es, 3);
+        assert_eq!(c.region(), "ES");
+        let values = [
+            "612 345 678",
+            "n/a",
+            "612 345 678",
+            "+44 7911 123456",
+            "0034612345678",
+            "612345678",
+            "612 345 678",
+            "",
+            "n/a",
+        ];
+        for v in values {
+            assert_eq!(c.normalize(v).map(str::to_string), es.normalize(v), "{v}");
+            assert!(c.len() <= 3);
+        }
+        // A national number depends on the region: one cache per region.
+        let mut gb = PhoneCache::new(PhoneNormalizer::new("GB").unwrap());
+        let mut es = PhoneCache::new(es);
+        assert_eq!(gb.normalize("07911 123456"), Some("+447911123456"));
+        assert_eq!(es.normalize("07911 123456"), None);
     }
 }
