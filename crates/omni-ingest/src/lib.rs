@@ -34,6 +34,8 @@ pub mod parse;
 pub mod read;
 
 #[cfg(test)]
+mod cache_tests;
+#[cfg(test)]
 mod chunk_tests;
 #[cfg(test)]
 mod options_tests;
