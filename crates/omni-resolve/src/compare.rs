@@ -178,11 +178,14 @@ pub fn first_name(a: &str, b: &str, canon_a: &str, canon_b: &str) -> u8 {
     if fa == fb {
         return 2;
     }
-    // Compound names: "maria del carmen" vs "carmen", "jose antonio" vs "antonio".
-    if (a.contains(' ') || b.contains(' '))
-        && a.split(' ')
-            .any(|w| w.len() >= 3 && !PARTICLES.contains(&w) && b.split(' ').any(|v| v == w))
-    {
+    // Compound names: "maria del carmen" vs "carmen", "jose antonio" vs "antonio"; also
+    // through the nickname table ("lola" is "dolores", a part of "maria dolores").
+    let shares_word = |a: &str, b: &str| {
+        (a.contains(' ') || b.contains(' '))
+            && a.split(' ')
+                .any(|w| w.len() >= 3 && !PARTICLES.contains(&w) && b.split(' ').any(|v| v == w))
+    };
+    if shares_word(a, b) || shares_word(canon_a, canon_b) {
         return 2;
     }
     let s = jw(a, b);
@@ -489,6 +492,12 @@ mod tests {
         let l = |a, b| first_name(a, b, a, b);
         assert_eq!(l("maria", "maria"), 1);
         assert_eq!(first_name("pepe", "jose", "jose", "jose"), 2);
+        // A nickname of one part of a compound name.
+        assert_eq!(
+            first_name("lola", "maria dolores", "dolores", "maria dolores"),
+            2
+        );
+        assert_eq!(first_name("lola", "maria", "dolores", "maria"), 7);
         assert_eq!(l("jose luis", "jose"), 2);
         assert_eq!(l("maria del carmen", "carmen"), 2);
         assert_eq!(l("cristina", "christina"), 3);

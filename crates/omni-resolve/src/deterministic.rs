@@ -665,6 +665,80 @@ mod tests {
     }
 
     #[test]
+    fn family_guard_tells_a_household_from_one_person_written_differently() {
+        let n = |f: &'static str, l: &'static str, e: &'static str| -> [(&str, &str); 4] {
+            [
+                ("email_match", e),
+                ("first_name_norm", f),
+                ("last_name_norm", l),
+                ("phone", ""),
+            ]
+        };
+        let rows: Vec<(&str, &str, Vec<(&str, &str)>)> = vec![
+            // A household mailbox: two people.
+            ("web", "H1", n("ana", "ruiz", "casa.ruiz@x.es").to_vec()),
+            ("web", "H2", n("pedro", "ruiz", "casa.ruiz@x.es").to_vec()),
+            // One person, first name and surname swapped on one order.
+            (
+                "web",
+                "S1",
+                n("anthony", "turner", "aturner@x.com").to_vec(),
+            ),
+            (
+                "web",
+                "S2",
+                n("turner", "anthony", "aturner@x.com").to_vec(),
+            ),
+            // One person, swapped and a nickname: "chus" is "jesus".
+            (
+                "web",
+                "N1",
+                n("jesus", "saez fernandez", "jsaez@x.es").to_vec(),
+            ),
+            ("web", "N2", n("saez", "chus", "jsaez@x.es").to_vec()),
+            // A nickname of one part of a compound name.
+            (
+                "web",
+                "C1",
+                n("maria dolores", "romero", "mromero@x.es").to_vec(),
+            ),
+            (
+                "web",
+                "C2",
+                n("lola", "romero hidalgo", "mromero@x.es").to_vec(),
+            ),
+        ];
+        let rows: Vec<Row> = rows
+            .iter()
+            .map(|(s, r, kv)| {
+                let kv: &'static [(&str, &str)] = Box::leak(
+                    kv.iter()
+                        .filter(|(_, v)| !v.is_empty())
+                        .copied()
+                        .collect::<Vec<_>>()
+                        .into_boxed_slice(),
+                );
+                (*s, *r, kv)
+            })
+            .collect();
+        let r = resolve(
+            &[records(&rows)],
+            &IdentityConfig::default(),
+            &HashMap::new(),
+            None,
+            "r1",
+        )
+        .unwrap();
+        let m = map_of(&r);
+        let c = |i: &str| m[&("web".to_string(), i.to_string())].clone();
+        assert_ne!(c("H1"), c("H2"));
+        assert_eq!(c("S1"), c("S2"));
+        assert_eq!(c("N1"), c("N2"));
+        assert_eq!(c("C1"), c("C2"));
+        assert_eq!(r.stats.guard_actions.get("family_guard"), Some(&1));
+    }
+
+    #[test]
     fn generic_values_link_nothing() {
         let rows: Vec<Row> = vec![
             ("a", "1", &[("phone", "+34911000000")]),

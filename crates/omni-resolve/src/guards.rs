@@ -25,6 +25,9 @@ struct State {
     dobs: Vec<i32>,
     /// Distinct first names (ids into `Features::first`).
     firsts: Vec<u32>,
+    /// Distinct surnames (ids into `Features::last`), to recognise names written the other
+    /// way round.
+    lasts: Vec<u32>,
 }
 
 /// Why a link was refused.
@@ -90,6 +93,11 @@ impl<'a> Guarded<'a> {
                 } else {
                     vec![f.first.ids[p]]
                 },
+                lasts: if f.last.ids[p] == NONE {
+                    Vec::new()
+                } else {
+                    vec![f.last.ids[p]]
+                },
             })
             .collect();
         Guarded {
@@ -105,21 +113,42 @@ impl<'a> Guarded<'a> {
         self.uf.find(p)
     }
 
-    fn first_names_agree(&self, a: &[u32], b: &[u32]) -> bool {
+    /// Whether the two clusters' first names agree (beyond a nickname, a compound name or a
+    /// close spelling), or one side has first name and surname the other way round ("turner
+    /// anthony" / "anthony turner": a form filled in the wrong order is one person).
+    fn first_names_agree(&self, a: &State, b: &State) -> bool {
         let f = self.f;
-        a.iter().any(|&x| {
-            b.iter().any(|&y| {
-                if x == y {
-                    return true;
-                }
-                let (sx, sy) = (&f.first.values[x as usize], &f.first.values[y as usize]);
-                let (cx, cy) = (
-                    crate::features::canonical_first(sx),
-                    crate::features::canonical_first(sy),
-                );
-                compare::first_name(sx, sy, &cx, &cy) <= 4
-            })
-        })
+        let firsts_agree = |x: &str, y: &str| {
+            x == y
+                || compare::first_name(
+                    x,
+                    y,
+                    &crate::features::canonical_first(x),
+                    &crate::features::canonical_first(y),
+                ) <= 4
+        };
+        let first = |id: u32| f.first.values[id as usize].as_str();
+        let last = |id: u32| f.last.values[id as usize].as_str();
+        if a.firsts.iter().any(|&x| {
+            b.firsts
+                .iter()
+                .any(|&y| x == y || firsts_agree(first(x), first(y)))
+        }) {
+            return true;
+        }
+        // Swapped on one side: p's first name is one of q's surnames and p's surname is
+        // q's first name (surnames and first names compare differently, so both ways).
+        let swapped = |p: &State, q: &State| {
+            p.firsts.iter().any(|&x| {
+                q.lasts
+                    .iter()
+                    .any(|&y| compare::last_name(first(x), last(y)) <= 3)
+            }) && q
+                .firsts
+                .iter()
+                .any(|&x| p.lasts.iter().any(|&y| firsts_agree(first(x), last(y))))
+        };
+        swapped(a, b) || swapped(b, a)
     }
 
     /// Whether a link between `a` and `b` may be made, and why not.
@@ -153,7 +182,7 @@ impl<'a> Guarded<'a> {
                     .any(|&x| sb.dobs.iter().any(|&y| compare::birth_date(x, y) <= 3));
             // Different first names are two people unless their birth dates agree (then it
             // is one person known by two names); without birth dates the names decide.
-            if !dob_agree && !self.first_names_agree(&sa.firsts, &sb.firsts) {
+            if !dob_agree && !self.first_names_agree(sa, sb) {
                 return Err(Refusal::Family);
             }
         }
@@ -186,6 +215,11 @@ impl<'a> Guarded<'a> {
         for x in moved.firsts {
             if !st.firsts.contains(&x) {
                 st.firsts.push(x);
+            }
+        }
+        for x in moved.lasts {
+            if !st.lasts.contains(&x) {
+                st.lasts.push(x);
             }
         }
         true
