@@ -137,11 +137,12 @@ pub fn read_file(src: &SourceConfig, path: &Path) -> Result<RawTable> {
 }
 
 /// One file of a source as a sequence of tables: CSV and JSON lines in blocks of about
-/// `chunk_bytes` ([`chunked`]), Parquet whole (only its mapped columns are read).
+/// `chunk_bytes` ([`chunked`]), Parquet by row groups of about `chunk_bytes` uncompressed
+/// (only its mapped columns are kept).
 pub enum FileChunks {
     Csv(csv::Chunks),
     Jsonl(jsonl::Chunks),
-    Whole(Option<RawTable>),
+    Parquet(parquet::Chunks),
 }
 
 impl FileChunks {
@@ -149,7 +150,13 @@ impl FileChunks {
         Ok(match src.format {
             Format::Csv => FileChunks::Csv(csv::Chunks::open(&src.csv, path, chunk_bytes)?),
             Format::Jsonl => FileChunks::Jsonl(jsonl::Chunks::open(path, chunk_bytes)?),
-            Format::Parquet => FileChunks::Whole(Some(read_file(src, path)?)),
+            Format::Parquet => {
+                let wanted = crate::mapping::mapped_columns(src)
+                    .into_iter()
+                    .map(|(_, column)| column)
+                    .collect();
+                FileChunks::Parquet(parquet::Chunks::open(path, wanted, chunk_bytes)?)
+            }
         })
     }
 
@@ -158,7 +165,7 @@ impl FileChunks {
         match self {
             FileChunks::Csv(c) => c.next_table(),
             FileChunks::Jsonl(c) => c.next_table(),
-            FileChunks::Whole(t) => Ok(t.take()),
+            FileChunks::Parquet(c) => c.next_table(),
         }
     }
 }
