@@ -230,11 +230,12 @@ enum ColBuilder {
     Line(UInt64Builder),
 }
 
-/// A parsed value of one row, appended only when the whole row is accepted.
+/// A parsed value of one row, appended only when the whole row is accepted. Text borrows
+/// from the input table when it is kept as read (ids, raw values).
 #[derive(Debug, Clone)]
-enum Val {
+enum Val<'a> {
     Null,
-    Text(String),
+    Text(Cow<'a, str>),
     Ts(i64),
     Date(i32),
     Bool(bool),
@@ -242,7 +243,7 @@ enum Val {
 }
 
 impl ColBuilder {
-    fn append(&mut self, v: Val) {
+    fn append(&mut self, v: Val<'_>) {
         match (self, v) {
             (ColBuilder::Text(b), Val::Text(s)) => b.append_value(s),
             (ColBuilder::Text(b), Val::Null) => b.append_null(),
@@ -329,14 +330,14 @@ impl Transactions {
 }
 
 /// What mapping one row gave, before the checks against earlier rows.
-enum RowOut {
+enum RowOut<'a> {
     Reject {
         field: Option<String>,
         class: String,
         reason: String,
     },
     Accept {
-        vals: Vec<Val>,
+        vals: Vec<Val<'a>>,
         tx: Option<Tx>,
     },
 }
@@ -576,7 +577,7 @@ impl<'a> Mapper<'a> {
         let width = builders.len();
         let map_row = |states: &mut Vec<ParseState>, i: usize| -> (Option<&str>, RowOut) {
             let line = table.lines[i];
-            let mut vals: Vec<Val> = vec![Val::Null; width];
+            let mut vals: Vec<Val<'_>> = vec![Val::Null; width];
             let text = |f: CanonicalField| {
                 get(f)
                     .and_then(|(_, _, c, ..)| c.as_ref().and_then(|c| c.get(i)))
@@ -593,7 +594,7 @@ impl<'a> Mapper<'a> {
                     },
                 );
             };
-            vals[c_record_id] = Val::Text(record_id.to_string());
+            vals[c_record_id] = Val::Text(Cow::Borrowed(record_id));
             vals[c_line] = Val::Line(line);
 
             for (f, _, col, idx, formats) in &fields {
@@ -632,31 +633,37 @@ impl<'a> Mapper<'a> {
                 match f {
                     CanonicalField::RecordId => {}
                     CanonicalField::Email => {
-                        vals[c_email_raw] = Val::Text(v.to_string());
+                        vals[c_email_raw] = Val::Text(Cow::Borrowed(v));
                         if let Some(e) = normalize_email(v) {
-                            vals[idx] = Val::Text(e.address);
-                            vals[c_email_match] = Val::Text(e.match_key);
+                            vals[idx] = Val::Text(Cow::Owned(e.address));
+                            vals[c_email_match] = Val::Text(Cow::Owned(e.match_key));
                         }
                     }
                     CanonicalField::Phone => {
                         // The normalised phone comes from the phone pass.
-                        vals[c_phone_raw] = Val::Text(v.to_string());
+                        vals[c_phone_raw] = Val::Text(Cow::Borrowed(v));
                     }
                     CanonicalField::LoyaltyCard
                     | CanonicalField::AccountId
                     | CanonicalField::DeviceId
                     | CanonicalField::NationalId => {
                         if let Some(x) = normalize_id(v) {
-                            vals[idx] = Val::Text(x);
+                            vals[idx] = Val::Text(Cow::Owned(x));
                         }
                     }
                     CanonicalField::Postcode => {
                         if let Some(x) = normalize_postcode(v) {
-                            vals[idx] = Val::Text(x);
+                            vals[idx] = Val::Text(Cow::Owned(x));
                         }
                     }
                     CanonicalField::Country => {
-                        vals[idx] = Val::Text(v.to_uppercase());
+                        vals[idx] = Val::Text(
+                            if v.bytes().all(|b| b.is_ascii() && !b.is_ascii_lowercase()) {
+                                Cow::Borrowed(v)
+                            } else {
+                                Cow::Owned(v.to_uppercase())
+                            },
+                        );
                     }
                     _ => vals[idx] = Val::Text(collapse(v)),
                 }
@@ -666,8 +673,16 @@ impl<'a> Mapper<'a> {
                 Val::Text(s) => Some(s.clone()),
                 _ => None,
             };
-            let (split_first, split_last) =
-                full.as_deref().map(split_full_name).unwrap_or((None, None));
+            // Only needed when a first or last name is missing.
+            let (split_first, split_last) = match &full {
+                Some(f)
+                    if matches!(vals[c_first_name], Val::Null)
+                        || matches!(vals[c_last_name], Val::Null) =>
+                {
+                    split_full_name(f)
+                }
+                _ => (None, None),
+            };
             for (ci, norm_col, fallback) in [
                 (c_first_name, c_first_name_norm, split_first),
                 (c_last_name, c_last_name_norm, split_last),
@@ -675,18 +690,18 @@ impl<'a> Mapper<'a> {
                 if matches!(vals[ci], Val::Null)
                     && let Some(fb) = fallback
                 {
-                    vals[ci] = Val::Text(fb);
+                    vals[ci] = Val::Text(Cow::Owned(fb));
                 }
                 if let Val::Text(s) = &vals[ci]
                     && let Some(folded) = fold_name(s)
                 {
-                    vals[norm_col] = Val::Text(folded);
+                    vals[norm_col] = Val::Text(Cow::Owned(folded));
                 }
             }
             if full.is_none()
                 && let (Val::Text(a), Val::Text(b)) = (&vals[c_first_name], &vals[c_last_name])
             {
-                vals[c_full_name] = Val::Text(format!("{a} {b}"));
+                vals[c_full_name] = Val::Text(Cow::Owned(format!("{a} {b}")));
             }
 
             // A Spanish postcode a spreadsheet turned into a number lost its leading zero.
@@ -694,7 +709,7 @@ impl<'a> Mapper<'a> {
                 && country == "ES"
                 && let Some(padded) = pad_spanish_postcode(pc)
             {
-                vals[c_postcode] = Val::Text(padded);
+                vals[c_postcode] = Val::Text(Cow::Owned(padded));
             }
 
             // Transaction.
@@ -861,7 +876,7 @@ impl<'a> Mapper<'a> {
                     if let Some((_, c)) = constants.iter().find(|(ck, _)| *ck == k) {
                         b.append_str(c);
                     } else if k == c_phone {
-                        b.append(phone.take().map_or(Val::Null, Val::Text));
+                        b.append(phone.take().map_or(Val::Null, |p| Val::Text(Cow::Owned(p))));
                     } else {
                         b.append(v);
                     }
@@ -925,6 +940,32 @@ fn push_reject(
     stats.rejected += 1;
 }
 
-fn collapse(v: &str) -> String {
-    v.split_whitespace().collect::<Vec<_>>().join(" ")
+/// Whitespace runs to one space, ends trimmed; borrowed when already so.
+fn collapse(v: &str) -> Cow<'_, str> {
+    let b = v.as_bytes();
+    let clean = !v.starts_with(char::is_whitespace)
+        && !v.ends_with(char::is_whitespace)
+        && b.windows(2).all(|w| !(w[0] == b' ' && w[1] == b' '))
+        && v.chars().all(|c| c == ' ' || !c.is_whitespace());
+    if clean {
+        Cow::Borrowed(v)
+    } else {
+        Cow::Owned(v.split_whitespace().collect::<Vec<_>>().join(" "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn collapse_borrows_only_clean_text() {
+        for v in ["a b", "Calle Mayor 5", "", "x"] {
+            assert!(matches!(collapse(v), Cow::Borrowed(_)), "{v:?}");
+        }
+        for v in [" a", "a ", "a  b", "a\tb", "a\u{a0}b", "a \n b", "\u{2003}"] {
+            let want = v.split_whitespace().collect::<Vec<_>>().join(" ");
+            assert_eq!(collapse(v), want, "{v:?}");
+        }
+    }
 }
