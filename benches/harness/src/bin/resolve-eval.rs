@@ -5,6 +5,8 @@
 //! ```text
 //! cargo run --profile quick -p omni-harness --bin resolve-eval -- PIPELINE.toml SNAPSHOT_DIR TRUTH.csv [key=value ...]
 //! ```
+//! `RESOLVE_EVAL_EDGES=path` writes `identity_edges` as Parquet (every candidate link with its
+//! weight and decision), for analysing misses.
 //! `key=value` pairs override `[identity.probabilistic]` settings (`threshold=0.995`,
 //! `enabled=false`, `max_block_size=100`) for a quick sweep. Prints one JSON object: times,
 //! resolution stats and pairwise / B-cubed precision, recall and F1.
@@ -121,6 +123,14 @@ fn run() -> Result<(), String> {
             w.push_str(&format!("{s},{r},{c}\n"));
         }
         std::fs::write(&path, w).map_err(|e| format!("{path}: {e}"))?;
+    }
+    if let Ok(path) = std::env::var("RESOLVE_EVAL_EDGES") {
+        let file = std::fs::File::create(&path).map_err(|e| format!("{path}: {e}"))?;
+        let mut w = parquet::arrow::ArrowWriter::try_new(file, res.identity_edges.schema(), None)
+            .map_err(|e| format!("{path}: {e}"))?;
+        w.write(&res.identity_edges)
+            .and_then(|_| w.close().map(|_| ()))
+            .map_err(|e| format!("{path}: {e}"))?;
     }
     let truth = read_truth(&PathBuf::from(&args[2]))?;
     let ev = evaluate(&predicted, &truth, 5);
