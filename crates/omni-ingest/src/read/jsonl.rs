@@ -61,23 +61,27 @@ fn push_line(out: &mut Vec<(u64, usize, usize)>, text: &[u8], line: u64, s: usiz
     }
 }
 
-fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, Option<String>)>) {
+/// The leaves of `v` under `path`, values moved out rather than copied.
+fn flatten(path: String, v: Value, out: &mut Vec<(String, Option<String>)>) {
     match v {
         Value::Object(m) => {
             for (k, x) in m {
-                let p = if prefix.is_empty() {
-                    k.clone()
+                let p = if path.is_empty() {
+                    k
                 } else {
-                    format!("{prefix}.{k}")
+                    format!("{path}.{k}")
                 };
-                flatten(&p, x, out);
+                flatten(p, x, out);
             }
         }
-        Value::Null => out.push((prefix.to_string(), None)),
-        Value::String(s) => out.push((prefix.to_string(), Some(s.clone()))),
-        Value::Bool(b) => out.push((prefix.to_string(), Some(b.to_string()))),
-        Value::Number(n) => out.push((prefix.to_string(), Some(n.to_string()))),
-        Value::Array(_) => out.push((prefix.to_string(), Some(v.to_string()))),
+        Value::Null => out.push((path, None)),
+        Value::String(s) => out.push((path, Some(s))),
+        Value::Bool(b) => out.push((path, Some(b.to_string()))),
+        Value::Number(n) => out.push((path, Some(n.to_string()))),
+        Value::Array(_) => {
+            let text = v.to_string();
+            out.push((path, Some(text)))
+        }
     }
 }
 
@@ -85,7 +89,7 @@ fn parse_line(bytes: &[u8]) -> std::result::Result<Vec<(String, Option<String>)>
     match serde_json::from_slice::<Value>(bytes) {
         Ok(v @ Value::Object(_)) => {
             let mut out = Vec::new();
-            flatten("", &v, &mut out);
+            flatten(String::new(), v, &mut out);
             Ok(out)
         }
         Ok(_) => Err("the line is valid JSON but not an object".into()),
@@ -155,11 +159,15 @@ fn table_from(text: Vec<u8>, spans: &[(u64, usize, usize)]) -> RawTable {
             Ok(fields) => {
                 let row = lines.len();
                 for (name, value) in fields {
-                    let ci = *index.entry(name.clone()).or_insert_with(|| {
-                        names.push(name);
-                        cols.push(Vec::new());
-                        cols.len() - 1
-                    });
+                    let ci = match index.get(name.as_str()) {
+                        Some(&ci) => ci,
+                        None => {
+                            index.insert(name.clone(), cols.len());
+                            names.push(name);
+                            cols.push(Vec::new());
+                            cols.len() - 1
+                        }
+                    };
                     let col = &mut cols[ci];
                     col.resize(row, None);
                     col.push(value);
