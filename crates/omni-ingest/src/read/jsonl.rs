@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use arrow::array::StringArray;
+use arrow::array::{ArrayBuilder, StringArray, StringBuilder};
 use rayon::prelude::*;
 use serde_json::Value;
 
@@ -85,12 +85,15 @@ fn flatten(path: String, v: Value, out: &mut Vec<(String, Option<String>)>) {
     }
 }
 
-fn parse_line(bytes: &[u8]) -> std::result::Result<Vec<(String, Option<String>)>, String> {
+/// The flattened fields of one line into `out`.
+fn parse_line(
+    bytes: &[u8],
+    out: &mut Vec<(String, Option<String>)>,
+) -> std::result::Result<(), String> {
     match serde_json::from_slice::<Value>(bytes) {
         Ok(v @ Value::Object(_)) => {
-            let mut out = Vec::new();
-            flatten(String::new(), v, &mut out);
-            Ok(out)
+            flatten(String::new(), v, out);
+            Ok(())
         }
         Ok(_) => Err("the line is valid JSON but not an object".into()),
         Err(e) => Err(format!("invalid JSON: {e}")),
@@ -142,55 +145,129 @@ impl Chunks {
     }
 }
 
-/// The table of the lines `spans` of `text`.
-fn table_from(text: Vec<u8>, spans: &[(u64, usize, usize)]) -> RawTable {
-    let parsed: Vec<_> = spans
-        .par_iter()
-        .map(|&(_, s, e)| parse_line(&text[s..e]))
-        .collect();
-    let mut index: HashMap<String, usize> = HashMap::new();
-    let mut names: Vec<String> = Vec::new();
-    let mut cols: Vec<Vec<Option<String>>> = Vec::new();
-    let mut lines = Vec::new();
-    let mut row_spans = Vec::new();
-    let mut bad_rows = Vec::new();
-    for (&(line, s, e), p) in spans.iter().zip(parsed) {
-        match p {
-            Ok(fields) => {
-                let row = lines.len();
-                for (name, value) in fields {
-                    let ci = match index.get(name.as_str()) {
-                        Some(&ci) => ci,
-                        None => {
-                            index.insert(name.clone(), cols.len());
-                            names.push(name);
-                            cols.push(Vec::new());
-                            cols.len() - 1
+/// The columns of a run of consecutive lines, parsed on one worker: each column's values
+/// in one buffer (no string per value), the rows it lacks null.
+struct Piece {
+    names: Vec<String>,
+    index: HashMap<String, usize>,
+    cols: Vec<StringBuilder>,
+    /// Line, start and end of each good line (a row).
+    rows: Vec<(u64, usize, usize)>,
+    bad_rows: Vec<BadRow>,
+}
+
+impl Piece {
+    fn parse(text: &[u8], spans: &[(u64, usize, usize)]) -> Piece {
+        let mut p = Piece {
+            names: Vec::new(),
+            index: HashMap::new(),
+            cols: Vec::new(),
+            rows: Vec::with_capacity(spans.len()),
+            bad_rows: Vec::new(),
+        };
+        let mut fields = Vec::new();
+        for &(line, s, e) in spans {
+            fields.clear();
+            match parse_line(&text[s..e], &mut fields) {
+                Ok(()) => {
+                    let row = p.rows.len();
+                    for (name, value) in fields.drain(..) {
+                        let ci = match p.index.get(name.as_str()) {
+                            Some(&ci) => ci,
+                            None => {
+                                p.index.insert(name.clone(), p.cols.len());
+                                p.names.push(name);
+                                p.cols.push(StringBuilder::new());
+                                p.cols.len() - 1
+                            }
+                        };
+                        let col = &mut p.cols[ci];
+                        if col.len() > row {
+                            // A path given twice in one line (`{"a.b": 1, "a": {"b": 2}}`):
+                            // the first value, in sorted key order, is kept.
+                            continue;
                         }
-                    };
-                    let col = &mut cols[ci];
-                    col.resize(row, None);
-                    col.push(value);
+                        col.append_nulls(row - col.len());
+                        col.append_option(value);
+                    }
+                    p.rows.push((line, s, e));
                 }
-                lines.push(line);
-                row_spans.push((s, e));
+                Err(reason) => p.bad_rows.push(BadRow {
+                    line,
+                    raw: String::from_utf8_lossy(&text[s..e]).into_owned(),
+                    reason,
+                }),
             }
-            Err(reason) => bad_rows.push(BadRow {
-                line,
-                raw: String::from_utf8_lossy(&text[s..e]).into_owned(),
-                reason,
-            }),
+        }
+        p
+    }
+}
+
+/// The table of the lines `spans` of `text`: runs of lines parsed in parallel, then their
+/// columns put end to end (columns in order of first appearance).
+fn table_from(text: Vec<u8>, spans: &[(u64, usize, usize)]) -> RawTable {
+    let run = spans
+        .len()
+        .div_ceil(rayon::current_num_threads().max(1) * 8)
+        .max(1024);
+    let mut pieces: Vec<Piece> = spans
+        .par_chunks(run)
+        .map(|c| Piece::parse(&text, c))
+        .collect();
+    let mut names: Vec<String> = Vec::new();
+    for p in &pieces {
+        for n in &p.names {
+            if !names.contains(n) {
+                names.push(n.clone());
+            }
         }
     }
-    let n = lines.len();
-    let columns = names
-        .into_iter()
-        .zip(cols)
-        .map(|(name, mut values)| {
-            values.resize(n, None);
-            (name, TextColumn::Plain(StringArray::from(values)))
+    let n: usize = pieces.iter().map(|p| p.rows.len()).sum();
+    let mut arrays: Vec<Vec<Option<StringArray>>> = pieces
+        .iter_mut()
+        .map(|p| {
+            let rows = p.rows.len();
+            names
+                .iter()
+                .map(|name| {
+                    p.index.get(name).map(|&ci| {
+                        let col = &mut p.cols[ci];
+                        col.append_nulls(rows - col.len());
+                        col.finish()
+                    })
+                })
+                .collect()
         })
         .collect();
+    let columns = names
+        .into_iter()
+        .enumerate()
+        .map(|(k, name)| {
+            let bytes: usize = arrays
+                .iter()
+                .filter_map(|a| a[k].as_ref())
+                .map(|a| a.values().len())
+                .sum();
+            let mut out = StringBuilder::with_capacity(n, bytes);
+            for (p, a) in pieces.iter().zip(arrays.iter_mut()) {
+                match a[k].take() {
+                    Some(a) => out.extend(a.iter()),
+                    None => out.append_nulls(p.rows.len()),
+                }
+            }
+            (name, TextColumn::Plain(out.finish()))
+        })
+        .collect();
+    let mut lines = Vec::with_capacity(n);
+    let mut row_spans = Vec::with_capacity(n);
+    let mut bad_rows = Vec::new();
+    for p in pieces {
+        for (line, s, e) in p.rows {
+            lines.push(line);
+            row_spans.push((s, e));
+        }
+        bad_rows.extend(p.bad_rows);
+    }
     RawTable {
         columns,
         lines,
@@ -268,5 +345,45 @@ mod tests {
         assert_eq!(t.lines, vec![1, 2, 4]);
         assert!(t.bad_rows.is_empty());
         assert_eq!(t.column("id").unwrap().get(2), Some("3"));
+    }
+
+    /// Lines are parsed in runs on several workers; the columns come out as one sequential
+    /// pass would make them: in order of first appearance, nulls where a line lacks a key.
+    #[test]
+    fn runs_of_lines_join_into_one_table() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("t.jsonl");
+        let n = 6000;
+        let mut text = String::new();
+        for i in 0..n {
+            text.push_str(&match i {
+                10 => "{\"id\": 10, \"early\": \"e\"}\n".to_string(),
+                4500 => "not json\n".to_string(),
+                5000 => format!(
+                    "{{\"id\": {i}, \"late\": {{\"x\": 1}}, \"a.b\": 1, \"a\": {{\"b\": 2}}}}\n"
+                ),
+                _ => format!("{{\"id\": {i}, \"v\": \"v{i}\"}}\n"),
+            });
+        }
+        std::fs::write(&p, text).unwrap();
+        let t = read(&p).unwrap();
+        assert_eq!(t.column_names(), vec!["id", "v", "early", "a.b", "late.x"]);
+        assert_eq!(t.num_rows(), n - 1);
+        assert_eq!(t.bad_rows.len(), 1);
+        assert_eq!(t.bad_rows[0].line, 4501);
+        for (i, line) in t.lines.iter().enumerate() {
+            let id = t.column("id").unwrap().get(i).unwrap();
+            assert_eq!(id.parse::<u64>().unwrap() + 1, *line);
+            let v = t.column("v").unwrap().get(i);
+            let want = (!matches!(line, 11 | 5001)).then(|| format!("v{}", line - 1));
+            assert_eq!(v.map(str::to_string), want);
+            assert_eq!(t.column("early").unwrap().get(i).is_some(), *line == 11);
+            assert_eq!(t.column("late.x").unwrap().get(i).is_some(), *line == 5001);
+            assert_eq!(t.raw(i), t.raw(i).trim_end());
+        }
+        // A path given twice in one line keeps its first value, keys taken in sorted order
+        // (`a` before `a.b`).
+        let row = t.lines.iter().position(|&l| l == 5001).unwrap();
+        assert_eq!(t.column("a.b").unwrap().get(row), Some("2"));
     }
 }
