@@ -48,15 +48,19 @@ pub fn normalize_email(raw: &str) -> Option<NormalizedEmail> {
 
 fn valid_domain(domain: &str) -> bool {
     let d = domain.trim_end_matches('.');
-    let labels: Vec<&str> = d.split('.').collect();
-    labels.len() >= 2
-        && labels.iter().all(|l| {
-            !l.is_empty()
-                && !l.starts_with('-')
-                && !l.ends_with('-')
-                && l.chars().all(|c| c.is_alphanumeric() || c == '-')
-        })
-        && labels.last().is_some_and(|tld| tld.len() >= 2)
+    let (mut labels, mut last) = (0usize, "");
+    for l in d.split('.') {
+        let ok = !l.is_empty()
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.chars().all(|c| c.is_alphanumeric() || c == '-');
+        if !ok {
+            return false;
+        }
+        labels += 1;
+        last = l;
+    }
+    labels >= 2 && last.len() >= 2
 }
 
 #[cfg(test)]
