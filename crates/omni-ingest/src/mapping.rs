@@ -782,12 +782,11 @@ impl<'a> Mapper<'a> {
             (Some(record_id), RowOut::Accept { vals, tx })
         };
         const BATCH: usize = 4096;
-        for lo in (0..table.num_rows()).step_by(BATCH) {
-            let hi = (lo + BATCH).min(table.num_rows());
-            // libphonenumber is the costliest normaliser and serialises its callers on one
-            // lock, so phones are normalised on one worker, through the source's cache,
-            // while the other workers map the rows.
-            let (phones, outs) = rayon::join(
+        // libphonenumber is the costliest normaliser and serialises its callers on one lock,
+        // so phones are normalised on one worker, through the source's cache, while the other
+        // workers map the rows.
+        let compute = |lo: usize, hi: usize, phone_cache: &mut Option<PhoneCache>| {
+            rayon::join(
                 || match (phone_col, phone_cache.as_mut()) {
                     (Some(col), Some(cache)) => (lo..hi)
                         .map(|i| {
@@ -795,7 +794,7 @@ impl<'a> Mapper<'a> {
                                 .and_then(|raw| cache.normalize(raw.trim()))
                                 .map(str::to_string)
                         })
-                        .collect(),
+                        .collect::<Vec<_>>(),
                     _ => Vec::new(),
                 },
                 || -> Vec<(Option<&str>, RowOut)> {
@@ -804,7 +803,14 @@ impl<'a> Mapper<'a> {
                         .map_init(|| vec![ParseState::default(); n_states], &map_row)
                         .collect()
                 },
-            );
+            )
+        };
+        // What depends on earlier rows (duplicate ids) and the appends run in row order, one
+        // batch behind the mapping: a batch is appended while the next one is mapped.
+        let mut append = |lo: usize,
+                          hi: usize,
+                          phones: Vec<Option<String>>,
+                          outs: Vec<(Option<&str>, RowOut)>| {
             let mut phones = phones.into_iter();
             for (i, (record_id, out)) in (lo..hi).zip(outs) {
                 let mut phone = phones.next().flatten();
@@ -898,6 +904,22 @@ impl<'a> Mapper<'a> {
                     stats.transactions += 1;
                 }
             }
+        };
+        let mut pending = None;
+        for lo in (0..table.num_rows()).step_by(BATCH) {
+            let hi = (lo + BATCH).min(table.num_rows());
+            let (_, (phones, outs)) = rayon::join(
+                || {
+                    if let Some((plo, phi, phones, outs)) = pending.take() {
+                        append(plo, phi, phones, outs);
+                    }
+                },
+                || compute(lo, hi, phone_cache),
+            );
+            pending = Some((lo, hi, phones, outs));
+        }
+        if let Some((lo, hi, phones, outs)) = pending {
+            append(lo, hi, phones, outs);
         }
     }
 
