@@ -413,9 +413,15 @@ pub fn resolve(
         let (mut links, mut refused) = (0u64, 0u64);
         for &i in &order_links {
             let (a, b) = cand.pairs[i];
-            let r = g
-                .link(a as usize, b as usize, family_prob, false)
-                .map(|_| ());
+            let r = if family_prob {
+                g.check_birth_dates(a as usize, b as usize)
+            } else {
+                Ok(())
+            }
+            .and_then(|_| {
+                g.link(a as usize, b as usize, family_prob, false)
+                    .map(|_| ())
+            });
             match &r {
                 Ok(()) => links += 1,
                 Err(why) => {
@@ -726,6 +732,44 @@ mod tests {
         assert_eq!(c("N1"), c("N2"));
         assert_eq!(c("C1"), c("C2"));
         assert_eq!(r.stats.guard_actions.get("family_guard"), Some(&1));
+    }
+
+    #[test]
+    fn birth_date_guard_refuses_customers_whose_birth_dates_all_disagree() {
+        const F: &str = "first_name_norm";
+        let rows: Vec<Row> = vec![
+            ("a", "1", &[(F, "maria")]),
+            ("a", "2", &[(F, "maria")]),
+            ("a", "3", &[(F, "maria")]),
+            ("a", "4", &[(F, "maria")]),
+            ("a", "5", &[(F, "maria")]),
+        ];
+        let batch = records(&rows);
+        let mut f = crate::features::Features::extract(&batch, &[0, 1, 2, 3, 4]).unwrap();
+        // 1990-03-04 (7367), the same with day and month swapped (7397: 1990-04-03),
+        // 1975-06-30 (2006), none, none.
+        f.dob = vec![
+            7367,
+            7397,
+            2006,
+            crate::features::NO_DATE,
+            crate::features::NO_DATE,
+        ];
+        let mut g = crate::guards::Guarded::new(&f, Vec::new(), 100);
+        assert_eq!(g.check_birth_dates(0, 1), Ok(()));
+        g.join(0, 1);
+        assert_eq!(
+            g.check_birth_dates(1, 2),
+            Err(crate::guards::Refusal::BirthDates)
+        );
+        // No birth date on one side: nothing to disagree with.
+        assert_eq!(g.check_birth_dates(0, 3), Ok(()));
+        g.join(2, 4);
+        assert_eq!(
+            g.check_birth_dates(4, 0),
+            Err(crate::guards::Refusal::BirthDates)
+        );
+        assert_eq!(g.check_birth_dates(3, 4), Ok(()));
     }
 
     #[test]

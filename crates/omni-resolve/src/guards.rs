@@ -9,6 +9,8 @@
 //!   probabilistic link): a link is refused when both sides have first names and none of
 //!   them agree (beyond a nickname, a compound name or a close spelling), unless their birth
 //!   dates agree — a family mailbox or a household landline, not one person.
+//!   With `probabilistic` in the list, a probabilistic link is also refused when both
+//!   customers have birth dates and none agree (namesakes in one town).
 //! - **maximum cluster size** (`identity.max_cluster_size`).
 //!
 //! Links of `identity.must_link` rules pass every guard.
@@ -33,9 +35,16 @@ struct State {
 /// Why a link was refused.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Refusal {
-    CannotLink { field: String },
+    CannotLink {
+        field: String,
+    },
     Family,
-    TooLarge { size: usize, max: usize },
+    /// A probabilistic link between customers whose known birth dates all disagree.
+    BirthDates,
+    TooLarge {
+        size: usize,
+        max: usize,
+    },
 }
 
 impl Refusal {
@@ -44,6 +53,7 @@ impl Refusal {
         match self {
             Refusal::CannotLink { field } => format!("cannot_link:{field}"),
             Refusal::Family => "family_guard".into(),
+            Refusal::BirthDates => "birth_date_guard".into(),
             Refusal::TooLarge { .. } => "max_cluster_size".into(),
         }
     }
@@ -55,6 +65,9 @@ impl Refusal {
             }
             Refusal::Family => "family guard: different first names and no matching birth date \
                                 (a shared mailbox or landline, not one person)"
+                .into(),
+            Refusal::BirthDates => "birth-date guard: the two customers' birth dates disagree \
+                                    (a namesake, not one person)"
                 .into(),
             Refusal::TooLarge { size, max } => {
                 format!("the customer would have {size} records (max_cluster_size = {max})")
@@ -185,6 +198,27 @@ impl<'a> Guarded<'a> {
             if !dob_agree && !self.first_names_agree(sa, sb) {
                 return Err(Refusal::Family);
             }
+        }
+        Ok(())
+    }
+
+    /// For probabilistic links: refused when both customers have birth dates and none of
+    /// one side's is within a typo (a swapped day and month, one part off) of the other's.
+    /// The pair's own comparison may not see it: the birth dates can sit on other records of
+    /// the two customers.
+    pub fn check_birth_dates(&mut self, a: usize, b: usize) -> Result<(), Refusal> {
+        let (ra, rb) = (self.uf.find(a), self.uf.find(b));
+        if ra == rb {
+            return Ok(());
+        }
+        let (sa, sb) = (&self.states[ra].dobs, &self.states[rb].dobs);
+        if !sa.is_empty()
+            && !sb.is_empty()
+            && !sa
+                .iter()
+                .any(|&x| sb.iter().any(|&y| compare::birth_date(x, y) <= 3))
+        {
+            return Err(Refusal::BirthDates);
         }
         Ok(())
     }
