@@ -5,11 +5,18 @@
 /// written with a decimal part by a spreadsheet loses it (`"28001.0"` → `"28001"`). `None`
 /// when empty.
 pub fn normalize_postcode(raw: &str) -> Option<String> {
-    let mut t = raw
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_uppercase();
+    let mut t = if raw
+        .bytes()
+        .all(|b| b.is_ascii() && !char::from(b).is_whitespace())
+    {
+        // One word of ASCII (the usual case): no split, no join.
+        raw.to_ascii_uppercase()
+    } else {
+        raw.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_uppercase()
+    };
     if let Some(int) = t.strip_suffix(".0")
         && !int.is_empty()
         && int.bytes().all(|b| b.is_ascii_digit())
@@ -92,6 +99,48 @@ mod tests {
         assert_eq!(pad_spanish_postcode("8001").as_deref(), Some("08001"));
         assert_eq!(pad_spanish_postcode("28001"), None);
         assert_eq!(pad_spanish_postcode("SW1A"), None);
+    }
+
+    #[test]
+    fn one_word_shortcut_matches_the_general_path() {
+        let general = |raw: &str| {
+            raw.split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .to_uppercase()
+        };
+        let all: String = (0u8..128)
+            .map(char::from)
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        for raw in [
+            all.as_str(),
+            "sw1a1aa",
+            "28001",
+            "28001.0",
+            "a-b_c",
+            "\u{1c}x",
+            "",
+            "a\u{b}b",
+            " 28 001 ",
+            "a\u{c}b",
+        ] {
+            let mut want = general(raw);
+            if let Some(int) = want.strip_suffix(".0")
+                && !int.is_empty()
+                && int.bytes().all(|b| b.is_ascii_digit())
+            {
+                want.truncate(int.len());
+            }
+            if is_uk_postcode_without_space(&want) {
+                want.insert(want.len() - 3, ' ');
+            }
+            assert_eq!(
+                normalize_postcode(raw),
+                (!want.is_empty()).then_some(want),
+                "{raw:?}"
+            );
+        }
     }
 
     #[test]
