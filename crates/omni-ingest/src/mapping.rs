@@ -338,17 +338,17 @@ enum RowOut<'a> {
     },
     Accept {
         vals: Vec<Val<'a>>,
-        tx: Option<Tx>,
+        tx: Option<Tx<'a>>,
     },
 }
 
-struct Tx {
-    id: String,
+struct Tx<'a> {
+    id: &'a str,
     ts: Option<i64>,
     cents: i128,
-    currency: String,
-    store: Option<String>,
-    original: Option<String>,
+    currency: Cow<'a, str>,
+    store: Option<&'a str>,
+    original: Option<&'a str>,
 }
 
 /// The output of mapping one source (all its files).
@@ -713,14 +713,14 @@ impl<'a> Mapper<'a> {
             }
 
             // Transaction.
-            let mut tx: Option<Tx> = None;
+            let mut tx: Option<Tx<'_>> = None;
             if tx_spec.is_some() {
                 let cell = |k: &str| {
                     tx_col(k)
                         .and_then(|(_, c)| c.and_then(|c| c.get(i)))
                         .map(str::trim)
                 };
-                let id = cell("id").unwrap_or(record_id).to_string();
+                let id = cell("id").unwrap_or(record_id);
                 let ts = match &tx_ts {
                     Some((fm, k)) => {
                         match cell("ts").map(|v| fm.parse_timestamp(v, &mut states[*k])) {
@@ -772,11 +772,15 @@ impl<'a> Mapper<'a> {
                     id,
                     ts,
                     cents,
-                    currency: cell("currency")
-                        .map(str::to_uppercase)
-                        .unwrap_or_else(|| opts.currency.clone()),
-                    store: cell("store").map(str::to_string),
-                    original: cell("original_id").map(str::to_string),
+                    currency: match cell("currency") {
+                        Some(c) if c.bytes().all(|b| b.is_ascii() && !b.is_ascii_lowercase()) => {
+                            Cow::Borrowed(c)
+                        }
+                        Some(c) => Cow::Owned(c.to_uppercase()),
+                        None => Cow::Borrowed(opts.currency.as_str()),
+                    },
+                    store: cell("store"),
+                    original: cell("original_id"),
                 });
             }
             (Some(record_id), RowOut::Accept { vals, tx })
@@ -865,7 +869,7 @@ impl<'a> Mapper<'a> {
                     RowOut::Accept { vals, tx } => (vals, tx),
                 };
                 if let Some(t) = &tx
-                    && seen_tx.contains(&t.id)
+                    && seen_tx.contains(t.id)
                 {
                     reject(
                         rejects,
@@ -890,17 +894,17 @@ impl<'a> Mapper<'a> {
                 stats.accepted += 1;
                 if let Some(t) = tx {
                     txs.source.append_value(&src.name);
-                    txs.id.append_value(&t.id);
+                    txs.id.append_value(t.id);
                     txs.record_id.append_value(record_id);
                     txs.channel.append_value(&src.channel);
                     txs.ts.append_option(t.ts);
                     txs.amount.append_value(t.cents);
-                    txs.currency.append_value(&t.currency);
+                    txs.currency.append_value(t.currency.as_ref());
                     txs.store.append_option(t.store);
                     txs.kind
                         .append_value(if t.cents < 0 { "return" } else { "purchase" });
                     txs.original.append_option(t.original);
-                    seen_tx.insert(t.id);
+                    seen_tx.insert(t.id.to_string());
                     stats.transactions += 1;
                 }
             }
