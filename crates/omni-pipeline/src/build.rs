@@ -446,6 +446,8 @@ async fn build_into(
             &omni_profile::rfm::cut_points(&ctx).await?,
         )?,
     );
+    // Segment SQL sees the warehouse tables only, not the profile stage's joined views.
+    omni_profile::joined::release(&ctx)?;
     timer.lap("rfm", &format!("{} customers scored", tables[table::RFM]));
     timer.start("segments");
 

@@ -13,14 +13,17 @@ use arrow::record_batch::RecordBatch;
 use omni_core::schema;
 
 use crate::error::{Result, df};
+use crate::joined::RECORDS;
 
-/// The query; expects `source_records`, `identity_map` and the new `profiles`.
-pub const CONTACT_POINTS_SQL: &str = "
+/// The query; expects `source_records`, `identity_map` (read through
+/// [`crate::joined::RECORDS`], registered by [`contact_points`]) and the new `profiles`.
+pub fn contact_points_sql() -> String {
+    format!(
+        "
 WITH r AS (
-  SELECT m.customer_id, s.source, s.event_ts, s.email, s.phone
-  FROM source_records s
-  JOIN identity_map m ON s.source = m.source AND s.record_id = m.record_id
-  WHERE s.email IS NOT NULL OR s.phone IS NOT NULL
+  SELECT customer_id, source, event_ts, email, phone
+  FROM {RECORDS}
+  WHERE email IS NOT NULL OR phone IS NOT NULL
 ),
 cp AS (
   SELECT customer_id, 'email' AS kind, email AS value,
@@ -38,12 +41,15 @@ SELECT cp.customer_id, cp.kind, cp.value, cp.sources, cp.first_seen, cp.last_see
   coalesce(cp.value = CASE cp.kind WHEN 'email' THEN p.email ELSE p.phone END, false)
     AS is_primary
 FROM cp LEFT JOIN profiles p ON p.customer_id = cp.customer_id
-ORDER BY cp.customer_id, cp.kind, cp.value";
+ORDER BY cp.customer_id, cp.kind, cp.value"
+    )
+}
 
 /// Builds `contact_points`, in the schema of [`omni_core::schema::contact_points`].
 pub async fn contact_points(ctx: &SessionContext) -> Result<Vec<RecordBatch>> {
+    crate::joined::ensure_records(ctx).await?;
     let frame = ctx
-        .sql(CONTACT_POINTS_SQL)
+        .sql(&contact_points_sql())
         .await
         .map_err(df("contact_points"))?;
     let batches = frame.collect().await.map_err(df("contact_points"))?;

@@ -12,6 +12,7 @@ use datafusion::prelude::SessionContext;
 
 use crate::config::{GOLDEN_ATTRIBUTES, ProfileConfig, Survivorship};
 use crate::error::{Result, df};
+use crate::joined::{RECORDS, TRANSACTIONS};
 
 /// Consent purposes, as `source_records` columns `consent_<purpose>`.
 pub const CONSENT_PURPOSES: &[&str] = &["email", "sms", "whatsapp", "push"];
@@ -22,11 +23,12 @@ fn sql_string(v: &str) -> String {
     format!("'{}'", v.replace('\'', "''"))
 }
 
-/// The aggregate choosing attribute `col` by its survivorship rule.
-fn survivor(col: &str, rule: &Survivorship) -> String {
+/// The aggregate choosing attribute `col` by its survivorship rule; `None` for
+/// `most_frequent`, chosen in CTEs of its own ([`most_frequent_ctes`]).
+fn survivor(col: &str, rule: &Survivorship) -> Option<String> {
     let order = match rule {
         Survivorship::MostRecent => RECENT.to_string(),
-        Survivorship::MostFrequent => format!("r.{col}__freq DESC, {RECENT}"),
+        Survivorship::MostFrequent => return None,
         Survivorship::Longest => format!("length(CAST(r.{col} AS VARCHAR)) DESC, {RECENT}"),
         Survivorship::SourcePriority(list) => {
             let whens: String = list
@@ -37,7 +39,9 @@ fn survivor(col: &str, rule: &Survivorship) -> String {
             format!("CASE r.source{whens} ELSE {} END, {RECENT}", list.len())
         }
     };
-    format!("first_value(r.{col} ORDER BY {order}) FILTER (WHERE r.{col} IS NOT NULL) AS {col}")
+    Some(format!(
+        "first_value(r.{col} ORDER BY {order}) FILTER (WHERE r.{col} IS NOT NULL) AS {col}"
+    ))
 }
 
 /// Sorted distinct values. `array_distinct(array_agg(x))` rather than `array_agg(DISTINCT x)`:
@@ -49,41 +53,77 @@ fn distinct_list(col: &str, alias: &str) -> String {
     )
 }
 
-/// The latest time a customer stated consent for a purpose, as a window column of `r`.
+/// A purpose's latest statement time, as a window column of the consent rows `cs`.
 fn consent_latest(purpose: &str) -> String {
     format!(
-        ",\n    max(CASE WHEN s.consent_{purpose} IS NOT NULL THEN s.event_ts END) \
-         OVER (PARTITION BY m.customer_id) AS consent_{purpose}__latest"
+        ",\n    max(CASE WHEN consent_{purpose} IS NOT NULL THEN event_ts END) \
+         OVER (PARTITION BY customer_id) AS consent_{purpose}__latest"
     )
 }
 
 /// A purpose's consent columns, aggregated over the statements made at the latest time
-/// (AND-ed: a conflict is no consent). One pass with the other aggregates, instead of one
-/// join and window per purpose.
+/// (AND-ed: a conflict is no consent).
 fn consent_cols(purpose: &str) -> String {
     let c = format!("consent_{purpose}");
-    let at_latest = format!("r.{c} IS NOT NULL AND r.event_ts IS NOT DISTINCT FROM r.{c}__latest");
+    let at_latest = format!("{c} IS NOT NULL AND event_ts IS NOT DISTINCT FROM {c}__latest");
     format!(
-        ",\n  bool_and(r.{c}) FILTER (WHERE {at_latest}) AS {c},
-  array_to_string(array_sort(array_distinct(array_agg(r.source) FILTER (WHERE {at_latest}))), ',')
+        ",\n  bool_and({c}) FILTER (WHERE {at_latest}) AS {c},
+  array_to_string(array_sort(array_distinct(array_agg(source) FILTER (WHERE {at_latest}))), ',')
     AS {c}_source,
-  max(r.{c}__latest) AS {c}_at"
+  max({c}__latest) AS {c}_at"
+    )
+}
+
+/// The CTEs choosing attribute `col` by frequency: values counted per customer, each value
+/// with the sort key of its most recent record; the most frequent value wins, ties go to the
+/// value whose most recent record is the most recent. Same choice as ordering every record by
+/// (value count, recency), without a window over all records.
+fn most_frequent_ctes(col: &str) -> String {
+    format!(
+        ",
+{col}__n AS (
+  SELECT customer_id, {col}, count(*) AS n, max(event_ts) AS k_ts,
+    first_value(source ORDER BY event_ts DESC NULLS LAST, source, record_id) AS k_source,
+    first_value(record_id ORDER BY event_ts DESC NULLS LAST, source, record_id) AS k_record_id
+  FROM {records} WHERE {col} IS NOT NULL GROUP BY customer_id, {col}
+),
+{col}__pick AS (
+  SELECT customer_id,
+    first_value({col} ORDER BY n DESC, k_ts DESC NULLS LAST, k_source, k_record_id) AS {col}
+  FROM {col}__n GROUP BY customer_id
+)",
+        records = RECORDS
     )
 }
 
 /// The profiles query as of a date; expects `source_records`, `identity_map` and
-/// `transactions`.
+/// `transactions`, read through the views of [`crate::joined`] (registered by [`profiles`]).
 pub fn profiles_sql(as_of: NaiveDate, cfg: &ProfileConfig) -> String {
+    let frequent: Vec<&str> = GOLDEN_ATTRIBUTES
+        .iter()
+        .copied()
+        .filter(|c| matches!(cfg.rule(c), Survivorship::MostFrequent))
+        .collect();
     let latest_cols = GOLDEN_ATTRIBUTES
         .iter()
-        .map(|c| survivor(c, cfg.rule(c)))
+        .filter_map(|c| survivor(c, cfg.rule(c)))
         .collect::<Vec<_>>()
         .join(",\n  ");
-    // Value counts for the attributes chosen by frequency.
-    let freq_cols: String = GOLDEN_ATTRIBUTES
+    let golden_select = GOLDEN_ATTRIBUTES
         .iter()
-        .filter(|c| matches!(cfg.rule(c), Survivorship::MostFrequent))
-        .map(|c| format!(",\n    count(*) OVER (PARTITION BY m.customer_id, s.{c}) AS {c}__freq"))
+        .map(|c| {
+            if frequent.contains(c) {
+                format!("{c}__pick.{c}")
+            } else {
+                format!("p.{c}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let frequent_ctes: String = frequent.iter().map(|c| most_frequent_ctes(c)).collect();
+    let frequent_joins: String = frequent
+        .iter()
+        .map(|c| format!("\nLEFT JOIN {c}__pick ON {c}__pick.customer_id = p.customer_id"))
         .collect();
     let lists = [
         ("email", "emails"),
@@ -97,39 +137,34 @@ pub fn profiles_sql(as_of: NaiveDate, cfg: &ProfileConfig) -> String {
     .join(",\n  ");
     let consent_latest: String = CONSENT_PURPOSES.iter().map(|p| consent_latest(p)).collect();
     let consent_cols: String = CONSENT_PURPOSES.iter().map(|p| consent_cols(p)).collect();
-    // Consent comes last in `profiles`, after the traits (exports keep that column order).
-    let consent_names: Vec<String> = CONSENT_PURPOSES
+    let consent_any = CONSENT_PURPOSES
         .iter()
-        .flat_map(|p| {
-            let c = format!("consent_{p}");
-            [format!("{c}_source"), format!("{c}_at"), c]
-        })
-        .collect();
-    let consent_exclude = consent_names.join(", ");
+        .map(|p| format!("consent_{p} IS NOT NULL"))
+        .collect::<Vec<_>>()
+        .join(" OR ");
     let consent_select: String = CONSENT_PURPOSES
         .iter()
-        .map(|p| format!(",\n  p.consent_{p}, p.consent_{p}_source, p.consent_{p}_at"))
+        .map(|p| format!(",\n  c.consent_{p}, c.consent_{p}_source, c.consent_{p}_at"))
         .collect();
     let as_of_sql = as_of.format("%Y-%m-%d");
     format!(
-        "WITH r AS (
-  SELECT m.customer_id, s.*{freq_cols}{consent_latest}
-  FROM source_records s
-  JOIN identity_map m ON s.source = m.source AND s.record_id = m.record_id
-),
-p AS (
+        "WITH p AS (
   SELECT r.customer_id,
   {latest_cols},
   {lists},
   count(*) AS record_count,
   min(r.event_ts) AS first_seen,
-  max(r.event_ts) AS last_seen{consent_cols}
-  FROM r GROUP BY r.customer_id
+  max(r.event_ts) AS last_seen
+  FROM {RECORDS} r GROUP BY r.customer_id
+){frequent_ctes},
+cs AS (
+  SELECT customer_id, source, event_ts, {consent_names}{consent_latest}
+  FROM {RECORDS}
+  WHERE {consent_any}
 ),
-tx AS (
-  SELECT m.customer_id, t.*
-  FROM transactions t
-  JOIN identity_map m ON t.source = m.source AND t.record_id = m.record_id
+c AS (
+  SELECT customer_id{consent_cols}
+  FROM cs GROUP BY customer_id
 ),
 t AS (
   SELECT customer_id,
@@ -138,23 +173,25 @@ t AS (
     sum(amount) AS lifetime_value,
     min(ts) FILTER (WHERE kind = 'purchase') AS first_purchase,
     max(ts) FILTER (WHERE kind = 'purchase') AS last_purchase
-  FROM tx GROUP BY customer_id
+  FROM {TRANSACTIONS} GROUP BY customer_id
 ),
 pref_channel AS (
   SELECT customer_id, channel AS preferred_channel FROM (
     SELECT customer_id, channel,
       row_number() OVER (PARTITION BY customer_id ORDER BY count(*) DESC, channel) AS rn
-    FROM tx WHERE kind = 'purchase' GROUP BY customer_id, channel
+    FROM {TRANSACTIONS} WHERE kind = 'purchase' GROUP BY customer_id, channel
   ) x WHERE rn = 1
 ),
 pref_store AS (
   SELECT customer_id, store AS preferred_store FROM (
     SELECT customer_id, store,
       row_number() OVER (PARTITION BY customer_id ORDER BY count(*) DESC, store) AS rn
-    FROM tx WHERE kind = 'purchase' AND store IS NOT NULL GROUP BY customer_id, store
+    FROM {TRANSACTIONS} WHERE kind = 'purchase' AND store IS NOT NULL GROUP BY customer_id, store
   ) x WHERE rn = 1
 )
-SELECT p.* EXCLUDE ({consent_exclude}),
+SELECT p.customer_id, {golden_select},
+  p.emails, p.phones, p.loyalty_cards, p.account_ids, p.sources, p.channels,
+  p.record_count, p.first_seen, p.last_seen,
   array_length(p.channels) AS channel_count,
   coalesce(t.orders, 0) AS orders,
   coalesce(t.returns, 0) AS returns,
@@ -167,11 +204,17 @@ SELECT p.* EXCLUDE ({consent_exclude}),
   ps.preferred_store,
   CAST(floor((date_part('epoch', TIMESTAMP '{as_of_sql} 00:00:00') - date_part('epoch', p.last_seen)) / 86400) AS BIGINT)
     AS days_since_last_contact{consent_select}
-FROM p
+FROM p{frequent_joins}
+LEFT JOIN c ON c.customer_id = p.customer_id
 LEFT JOIN t ON p.customer_id = t.customer_id
 LEFT JOIN pref_channel pc ON pc.customer_id = p.customer_id
 LEFT JOIN pref_store ps ON ps.customer_id = p.customer_id
-ORDER BY p.customer_id"
+ORDER BY p.customer_id",
+        consent_names = CONSENT_PURPOSES
+            .iter()
+            .map(|p| format!("consent_{p}"))
+            .collect::<Vec<_>>()
+            .join(", ")
     )
 }
 
@@ -181,6 +224,8 @@ pub async fn profiles(
     as_of: NaiveDate,
     cfg: &ProfileConfig,
 ) -> Result<DataFrame> {
+    crate::joined::ensure_records(ctx).await?;
+    crate::joined::ensure_transactions(ctx).await?;
     ctx.sql(&profiles_sql(as_of, cfg))
         .await
         .map_err(df("profiles"))

@@ -21,6 +21,7 @@ mod conform;
 pub mod contact_points;
 pub mod error;
 pub mod golden;
+pub mod joined;
 pub mod rfm;
 pub mod segments;
 pub mod timeline;

@@ -25,6 +25,7 @@ use arrow::record_batch::RecordBatch;
 
 use crate::config::RfmSegmentRule;
 use crate::error::{Result, df};
+use crate::joined::TRANSACTIONS;
 
 fn sql_string(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
@@ -51,7 +52,8 @@ fn score(order: &str) -> String {
     format!("CAST(1 + floor(5.0 * (rank() OVER (ORDER BY {order}) - 1) / count(*) OVER ()) AS INT)")
 }
 
-/// The RFM query; expects `transactions` and `identity_map`.
+/// The RFM query; expects `transactions` and `identity_map`, read through
+/// [`crate::joined::TRANSACTIONS`] (registered by [`rfm`]).
 pub fn rfm_sql(as_of: NaiveDate, rules: &[RfmSegmentRule]) -> String {
     let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date");
     let as_of_day = (as_of - epoch).num_days();
@@ -62,10 +64,8 @@ pub fn rfm_sql(as_of: NaiveDate, rules: &[RfmSegmentRule]) -> String {
     let case = segment_case(rules);
     format!(
         "WITH t AS (
-  SELECT m.customer_id, t.kind, t.amount,
-         CAST(date_part('epoch', t.ts) AS BIGINT) AS secs
-  FROM transactions t
-  JOIN identity_map m ON t.source = m.source AND t.record_id = m.record_id
+  SELECT customer_id, kind, amount, CAST(date_part('epoch', ts) AS BIGINT) AS secs
+  FROM {TRANSACTIONS}
 ),
 a AS (
   SELECT customer_id,
@@ -99,6 +99,7 @@ pub async fn rfm(
     as_of: NaiveDate,
     rules: &[RfmSegmentRule],
 ) -> Result<DataFrame> {
+    crate::joined::ensure_transactions(ctx).await?;
     ctx.sql(&rfm_sql(as_of, rules)).await.map_err(df("rfm"))
 }
 

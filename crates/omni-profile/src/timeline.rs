@@ -10,10 +10,14 @@ use datafusion::dataframe::DataFrame;
 use datafusion::prelude::SessionContext;
 
 use crate::error::{Result, df};
+use crate::joined::RECORDS;
 
-/// The timeline query; expects `source_records`, `identity_map` and `transactions`.
-pub const EVENTS_SQL: &str = "
-SELECT m.customer_id,
+/// The timeline query; expects `source_records`, `identity_map` and `transactions`, the
+/// records read through [`crate::joined::RECORDS`] (registered by [`events`]).
+pub fn events_sql() -> String {
+    format!(
+        "
+SELECT s.customer_id,
   coalesce(t.ts, s.event_ts) AS ts,
   s.channel,
   CASE
@@ -30,12 +34,14 @@ SELECT m.customer_id,
   t.original_id,
   s.source,
   s.record_id
-FROM source_records s
-JOIN identity_map m ON s.source = m.source AND s.record_id = m.record_id
+FROM {RECORDS} s
 LEFT JOIN transactions t ON t.source = s.source AND t.record_id = s.record_id
-ORDER BY m.customer_id, ts NULLS LAST, s.source, s.record_id";
+ORDER BY s.customer_id, ts NULLS LAST, s.source, s.record_id"
+    )
+}
 
 /// Builds `customer_events` as a DataFrame (not yet executed).
 pub async fn events(ctx: &SessionContext) -> Result<DataFrame> {
-    ctx.sql(EVENTS_SQL).await.map_err(df("customer_events"))
+    crate::joined::ensure_records(ctx).await?;
+    ctx.sql(&events_sql()).await.map_err(df("customer_events"))
 }
