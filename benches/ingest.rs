@@ -154,7 +154,58 @@ fn source(format: &str, phone: bool) -> SourceConfig {
     .unwrap()
 }
 
+/// `OMNI_BENCH_INGEST_FILE=<web_orders.csv>`: instead of the benchmarks, ingests that file
+/// once (an `omni datagen --channels web` export, mapped as `pipelines/generated.toml` maps
+/// it) and prints rows, time, input MB/s and the process's peak memory: how ingest behaves on
+/// one large, realistic file (customers repeat their phones there).
+fn ingest_one_file(path: &Path) {
+    let src: SourceConfig = toml::from_str(&format!(
+        "name = \"web_orders\"\nchannel = \"web\"\npath = {:?}\nformat = \"csv\"\n\
+         [fields]\nrecord_id = \"order_id\"\nevent_ts = \"created_at\"\n\
+         email = \"customer_email\"\nfull_name = \"customer_name\"\nphone = \"phone\"\n\
+         address = \"shipping_address\"\npostcode = \"shipping_postcode\"\n\
+         city = \"shipping_city\"\ncountry = \"country\"\n\
+         [transaction]\namount = \"total\"\ncurrency = \"currency\"\n\
+         original_id = \"refund_of\"\n",
+        path.to_string_lossy()
+    ))
+    .unwrap();
+    let opts = MapOptions {
+        phone: PhoneNormalizer::new("ES").unwrap(),
+        currency: "EUR".into(),
+    };
+    let bytes = std::fs::metadata(path).unwrap().len();
+    let t = std::time::Instant::now();
+    let m = ingest_source(&src, Path::new("."), &opts).unwrap();
+    let secs = t.elapsed().as_secs_f64();
+    // Peak resident memory of the process (Linux).
+    let peak = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(|l| l.trim_start_matches("VmHWM:").trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown".into());
+    println!(
+        "{}: {} bytes, {} rows read, {} accepted, {} rejected; {secs:.2} s, {:.1} MB/s; \
+         output {} MB (records) + {} MB (transactions); peak RSS {peak}",
+        path.display(),
+        bytes,
+        m.stats.rows_read,
+        m.stats.accepted,
+        m.stats.rejected,
+        bytes as f64 / 1e6 / secs,
+        m.records.get_array_memory_size() >> 20,
+        m.transactions.get_array_memory_size() >> 20,
+    );
+}
+
 fn bench(c: &mut Criterion) {
+    if let Some(file) = std::env::var_os("OMNI_BENCH_INGEST_FILE") {
+        ingest_one_file(Path::new(&file));
+        return;
+    }
     let mb: usize = std::env::var("OMNI_BENCH_INGEST_MB")
         .ok()
         .and_then(|v| v.parse().ok())
