@@ -53,11 +53,11 @@ fn distinct_list(col: &str, alias: &str) -> String {
     )
 }
 
-/// A purpose's latest statement time, as a window column of the consent rows `cs`.
+/// A purpose's latest statement time per customer (an aggregate of `cs_latest`).
 fn consent_latest(purpose: &str) -> String {
     format!(
         ",\n    max(CASE WHEN consent_{purpose} IS NOT NULL THEN event_ts END) \
-         OVER (PARTITION BY customer_id) AS consent_{purpose}__latest"
+         AS consent_{purpose}__latest"
     )
 }
 
@@ -157,9 +157,16 @@ pub fn profiles_sql(as_of: NaiveDate, cfg: &ProfileConfig) -> String {
   max(r.event_ts) AS last_seen
   FROM {RECORDS} r GROUP BY r.customer_id
 ){frequent_ctes},
-cs AS (
-  SELECT customer_id, source, event_ts, {consent_names}{consent_latest}
+cs_latest AS (
+  SELECT customer_id{consent_latest}
   FROM {RECORDS}
+  WHERE {consent_any}
+  GROUP BY customer_id
+),
+cs AS (
+  SELECT r.customer_id, r.source, r.event_ts, {consent_names}, {latest_names}
+  FROM {RECORDS} r
+  JOIN cs_latest l ON l.customer_id = r.customer_id
   WHERE {consent_any}
 ),
 c AS (
@@ -176,18 +183,18 @@ t AS (
   FROM {TRANSACTIONS} GROUP BY customer_id
 ),
 pref_channel AS (
-  SELECT customer_id, channel AS preferred_channel FROM (
-    SELECT customer_id, channel,
-      row_number() OVER (PARTITION BY customer_id ORDER BY count(*) DESC, channel) AS rn
+  SELECT customer_id, first_value(channel ORDER BY n DESC, channel) AS preferred_channel
+  FROM (
+    SELECT customer_id, channel, count(*) AS n
     FROM {TRANSACTIONS} WHERE kind = 'purchase' GROUP BY customer_id, channel
-  ) x WHERE rn = 1
+  ) x GROUP BY customer_id
 ),
 pref_store AS (
-  SELECT customer_id, store AS preferred_store FROM (
-    SELECT customer_id, store,
-      row_number() OVER (PARTITION BY customer_id ORDER BY count(*) DESC, store) AS rn
+  SELECT customer_id, first_value(store ORDER BY n DESC, store) AS preferred_store
+  FROM (
+    SELECT customer_id, store, count(*) AS n
     FROM {TRANSACTIONS} WHERE kind = 'purchase' AND store IS NOT NULL GROUP BY customer_id, store
-  ) x WHERE rn = 1
+  ) x GROUP BY customer_id
 )
 SELECT p.customer_id, {golden_select},
   p.emails, p.phones, p.loyalty_cards, p.account_ids, p.sources, p.channels,
@@ -212,7 +219,12 @@ LEFT JOIN pref_store ps ON ps.customer_id = p.customer_id
 ORDER BY p.customer_id",
         consent_names = CONSENT_PURPOSES
             .iter()
-            .map(|p| format!("consent_{p}"))
+            .map(|p| format!("r.consent_{p}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        latest_names = CONSENT_PURPOSES
+            .iter()
+            .map(|p| format!("l.consent_{p}__latest"))
             .collect::<Vec<_>>()
             .join(", ")
     )
