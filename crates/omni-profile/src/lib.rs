@@ -5,7 +5,9 @@
 //! interaction, [`rfm`] scores, named segments and saved cut points, and SQL-defined
 //! [`segments`]. The work is
 //! SQL over the snapshot's tables in DataFusion: set-based, parallel, and readable by the
-//! analysts who will ask how a value was chosen.
+//! analysts who will ask how a value was chosen. Records and transactions are joined to
+//! `identity_map` once per session and kept in memory ([`joined`]); the queries read those
+//! views, and per-customer choices are aggregates rather than windows over every record.
 //!
 //! ```no_run
 //! # async fn demo(ctx: datafusion::prelude::SessionContext) -> omni_profile::Result<()> {
