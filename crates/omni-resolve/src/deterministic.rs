@@ -415,6 +415,7 @@ pub fn resolve(
             let (a, b) = cand.pairs[i];
             let r = if family_prob {
                 g.check_birth_dates(a as usize, b as usize)
+                    .and_then(|_| g.check_contacts(a as usize, b as usize))
             } else {
                 Ok(())
             }
@@ -770,6 +771,38 @@ mod tests {
             Err(crate::guards::Refusal::BirthDates)
         );
         assert_eq!(g.check_birth_dates(3, 4), Ok(()));
+    }
+
+    #[test]
+    fn contact_guard_refuses_customers_whose_emails_and_phones_all_differ() {
+        const E: &str = "email_match";
+        const P: &str = "phone";
+        let rows: Vec<Row> = vec![
+            ("a", "1", &[(E, "ana.ruiz@x.es"), (P, "+34611223344")]),
+            ("a", "2", &[(E, "ana.ruiz@y.es"), (P, "+34699887766")]),
+            // One typo in the email: shared.
+            ("a", "3", &[(E, "ana.ruis@x.es"), (P, "+34655443322")]),
+            // No phone: nothing to compare on that side.
+            ("a", "4", &[(E, "other@z.es")]),
+        ];
+        let batch = records(&rows);
+        let f = crate::features::Features::extract(&batch, &[0, 1, 2, 3]).unwrap();
+        let mut g = crate::guards::Guarded::new(&f, Vec::new(), 100);
+        assert_eq!(
+            g.check_contacts(0, 1),
+            Err(crate::guards::Refusal::Contacts)
+        );
+        assert_eq!(g.check_contacts(0, 2), Ok(()));
+        assert_eq!(g.check_contacts(0, 3), Ok(()));
+        // Records 1 and 4 as one customer: record 2 still shares no email or phone with it.
+        // Joined with record 3, it does (3's email is one typo from 1's).
+        g.join(0, 3);
+        assert_eq!(
+            g.check_contacts(1, 3),
+            Err(crate::guards::Refusal::Contacts)
+        );
+        g.join(1, 2);
+        assert_eq!(g.check_contacts(0, 1), Ok(()));
     }
 
     #[test]

@@ -10,7 +10,8 @@
 //!   them agree (beyond a nickname, a compound name or a close spelling), unless their birth
 //!   dates agree — a family mailbox or a household landline, not one person.
 //!   With `probabilistic` in the list, a probabilistic link is also refused when both
-//!   customers have birth dates and none agree (namesakes in one town).
+//!   customers have birth dates and none agree (namesakes in one town), or both have emails
+//!   and phones and share none.
 //! - **maximum cluster size** (`identity.max_cluster_size`).
 //!
 //! Links of `identity.must_link` rules pass every guard.
@@ -30,6 +31,9 @@ struct State {
     /// Distinct surnames (ids into `Features::last`), to recognise names written the other
     /// way round.
     lasts: Vec<u32>,
+    /// Distinct email match keys and phones (ids into `Features::email`, `Features::phone`).
+    emails: Vec<u32>,
+    phones: Vec<u32>,
 }
 
 /// Why a link was refused.
@@ -41,6 +45,8 @@ pub enum Refusal {
     Family,
     /// A probabilistic link between customers whose known birth dates all disagree.
     BirthDates,
+    /// A probabilistic link between customers with emails and phones, none shared.
+    Contacts,
     TooLarge {
         size: usize,
         max: usize,
@@ -54,6 +60,7 @@ impl Refusal {
             Refusal::CannotLink { field } => format!("cannot_link:{field}"),
             Refusal::Family => "family_guard".into(),
             Refusal::BirthDates => "birth_date_guard".into(),
+            Refusal::Contacts => "contact_guard".into(),
             Refusal::TooLarge { .. } => "max_cluster_size".into(),
         }
     }
@@ -68,6 +75,9 @@ impl Refusal {
                 .into(),
             Refusal::BirthDates => "birth-date guard: the two customers' birth dates disagree \
                                     (a namesake, not one person)"
+                .into(),
+            Refusal::Contacts => "contact guard: both customers have emails and phones and share \
+                                  none (a namesake, not one person)"
                 .into(),
             Refusal::TooLarge { size, max } => {
                 format!("the customer would have {size} records (max_cluster_size = {max})")
@@ -110,6 +120,16 @@ impl<'a> Guarded<'a> {
                     Vec::new()
                 } else {
                     vec![f.last.ids[p]]
+                },
+                emails: if f.email.ids[p] == NONE {
+                    Vec::new()
+                } else {
+                    vec![f.email.ids[p]]
+                },
+                phones: if f.phone.ids[p] == NONE {
+                    Vec::new()
+                } else {
+                    vec![f.phone.ids[p]]
                 },
             })
             .collect();
@@ -223,6 +243,34 @@ impl<'a> Guarded<'a> {
         Ok(())
     }
 
+    /// For probabilistic links: refused when both customers have emails *and* phones and
+    /// share neither (not even within a typo). A person reached by a name and an address
+    /// whose every contact point differs is, far more often, a namesake: one person's
+    /// records that share an email or phone were joined by the deterministic tier already.
+    pub fn check_contacts(&mut self, a: usize, b: usize) -> Result<(), Refusal> {
+        let (ra, rb) = (self.uf.find(a), self.uf.find(b));
+        if ra == rb {
+            return Ok(());
+        }
+        let f = self.f;
+        let (sa, sb) = (&self.states[ra], &self.states[rb]);
+        let disjoint = |x: &[u32], y: &[u32], col: &Interned, cmp: fn(&str, &str) -> u8| {
+            !x.is_empty()
+                && !y.is_empty()
+                && !x.iter().any(|&i| {
+                    y.iter().any(|&j| {
+                        i == j || cmp(&col.values[i as usize], &col.values[j as usize]) <= 2
+                    })
+                })
+        };
+        if disjoint(&sa.emails, &sb.emails, &f.email, compare::email)
+            && disjoint(&sa.phones, &sb.phones, &f.phone, compare::phone)
+        {
+            return Err(Refusal::Contacts);
+        }
+        Ok(())
+    }
+
     /// Joins the clusters of `a` and `b` (no checks). True when they were apart.
     pub fn join(&mut self, a: usize, b: usize) -> bool {
         let (ra, rb) = (self.uf.find(a), self.uf.find(b));
@@ -254,6 +302,16 @@ impl<'a> Guarded<'a> {
         for x in moved.lasts {
             if !st.lasts.contains(&x) {
                 st.lasts.push(x);
+            }
+        }
+        for x in moved.emails {
+            if !st.emails.contains(&x) {
+                st.emails.push(x);
+            }
+        }
+        for x in moved.phones {
+            if !st.phones.contains(&x) {
+                st.phones.push(x);
             }
         }
         true
