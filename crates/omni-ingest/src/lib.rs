@@ -10,6 +10,12 @@
 //! arrow-rs zero-copy), typed parsing in [`parse`], normalisers in [`normalize`] (the `omni-normalize` crate), the mapping
 //! to canonical fields in [`mapping`].
 //!
+//! Speed and memory: files are read in blocks of about 64 MB (Parquet by row groups), the next
+//! block read while the current one is mapped; rows are mapped in parallel batches, phones on
+//! one worker through a per-source cache ([`normalize::PhoneCache`]: libphonenumber is the
+//! costliest normaliser and takes a process-wide lock), timestamp formats compiled once
+//! ([`parse::Formats`]). Figures and what is left: `BENCHMARKS.md`, "Ingest".
+//!
 //! ```no_run
 //! use omni_ingest::{config::SourceConfig, ingest_source, MapOptions, normalize::PhoneNormalizer};
 //!
