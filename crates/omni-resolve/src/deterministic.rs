@@ -383,6 +383,8 @@ pub fn resolve(
         let cand = probabilistic::candidates(&features, &plan, pc.max_block_size, &cluster_of);
         lap("candidate pairs");
         let patterns = probabilistic::patterns(&features, &plan.comparisons, &cand.pairs);
+        tracing::info!(pairs = cand.pairs.len(), "candidate pairs compared");
+        lap("patterns compared");
         let mut known: HashMap<u32, u64> = HashMap::new();
         for &c in &cluster_of {
             *known.entry(c).or_default() += 1;
@@ -390,7 +392,7 @@ pub fn resolve(
         let known_pairs: u64 = known.values().map(|&s| s * (s - 1) / 2).sum();
         let m = probabilistic::fit(&features, &plan, &cand, &patterns, known_pairs, pc);
         tracing::debug!(model = ?m, "fitted");
-        lap("patterns compared and model fitted");
+        lap("u sampled and model fitted");
         let weights: Vec<f64> = cand
             .pairs
             .par_iter()
