@@ -378,12 +378,50 @@ pub fn email(a: &str, b: &str) -> u8 {
     let (lb, db) = b.split_once('@').unwrap_or((b, ""));
     if da == db
         && la.len() >= 4
-        && strsim::damerau_levenshtein(la, lb) == 1
+        && one_edit_apart(la, lb)
         && !la.bytes().chain(lb.bytes()).any(|c| c.is_ascii_digit())
     {
         return 2;
     }
     3
+}
+
+/// Whether `a` and `b` are one edit apart: one character changed, added or dropped, or two
+/// adjacent characters swapped (Damerau-Levenshtein distance exactly 1, as
+/// `strsim::damerau_levenshtein(a, b) == 1`, without its allocations; tested against it).
+pub fn one_edit_apart(a: &str, b: &str) -> bool {
+    if a.is_ascii() && b.is_ascii() {
+        one_edit_generic(a.as_bytes(), b.as_bytes())
+    } else {
+        // Rare (folded keys are ASCII): compare by characters.
+        let x: Vec<char> = a.chars().collect();
+        let y: Vec<char> = b.chars().collect();
+        one_edit_generic(&x, &y)
+    }
+}
+
+fn one_edit_generic<T: PartialEq>(a: &[T], b: &[T]) -> bool {
+    let (a, b) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    if b.len() - a.len() > 1 {
+        return false;
+    }
+    // Skip the common prefix and suffix; what is left must be one edit.
+    let pre = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    if pre == a.len() && a.len() == b.len() {
+        return false; // equal
+    }
+    let suf = a[pre..]
+        .iter()
+        .rev()
+        .zip(b[pre..].iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count();
+    let (ra, rb) = (&a[pre..a.len() - suf], &b[pre..b.len() - suf]);
+    match (ra.len(), rb.len()) {
+        (0, 1) | (1, 1) => true,
+        (2, 2) => ra[0] == rb[1] && ra[1] == rb[0],
+        _ => false,
+    }
 }
 
 /// E.164 phones: exact; one digit substituted or two adjacent digits swapped; different.
@@ -418,7 +456,7 @@ pub fn national_id(a: &str, b: &str) -> u8 {
     if a == b {
         return 1;
     }
-    if a.len().abs_diff(b.len()) <= 1 && strsim::damerau_levenshtein(a, b) == 1 {
+    if one_edit_apart(a, b) {
         return 2;
     }
     3
@@ -477,6 +515,47 @@ mod tests {
         let longer = format!("{long_a}c");
         assert_eq!(jw(&longer, &long_b), strsim::jaro_winkler(&longer, &long_b));
         assert_eq!(jw("josé", "jose"), strsim::jaro_winkler("josé", "jose"));
+    }
+
+    #[test]
+    fn one_edit_apart_matches_damerau_levenshtein_of_one() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(9);
+        let alphabet = ['a', 'b', 'c', 'a', 'é', '1'];
+        for _ in 0..100_000 {
+            let n = rng.random_range(0..7);
+            let a: String = (0..n)
+                .map(|_| alphabet[rng.random_range(0..alphabet.len())])
+                .collect();
+            let mut b: Vec<char> = a.chars().collect();
+            // One or two random edits, so distances 0, 1 and 2 all occur.
+            for _ in 0..rng.random_range(0..3) {
+                match rng.random_range(0..4) {
+                    0 if !b.is_empty() => {
+                        let i = rng.random_range(0..b.len());
+                        b[i] = alphabet[rng.random_range(0..alphabet.len())];
+                    }
+                    1 => {
+                        let i = rng.random_range(0..=b.len());
+                        b.insert(i, alphabet[rng.random_range(0..alphabet.len())]);
+                    }
+                    2 if !b.is_empty() => {
+                        b.remove(rng.random_range(0..b.len()));
+                    }
+                    3 if b.len() > 1 => {
+                        let i = rng.random_range(0..b.len() - 1);
+                        b.swap(i, i + 1);
+                    }
+                    _ => {}
+                }
+            }
+            let b: String = b.into_iter().collect();
+            assert_eq!(
+                one_edit_apart(&a, &b),
+                strsim::damerau_levenshtein(&a, &b) == 1,
+                "{a:?} {b:?}"
+            );
+        }
     }
 
     #[test]

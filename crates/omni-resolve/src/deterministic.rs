@@ -1,6 +1,7 @@
 //! Deterministic identifier stitching: records sharing a strong identifier are one customer,
 //! unless the value is blocked or shared by implausibly many records.
 
+use rustc_hash::FxHashMap;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
@@ -255,7 +256,8 @@ pub fn resolve(
         .map(|column| {
             // Hash grouping, then only the shared values sorted: the same order as a sorted
             // map's at a fraction of the cost (most values are unique).
-            let mut groups: HashMap<&str, Vec<usize>> = HashMap::with_capacity(n);
+            let mut groups: FxHashMap<&str, Vec<usize>> =
+                FxHashMap::with_capacity_and_hasher(n, Default::default());
             for (p, &row) in order.iter().enumerate() {
                 if column.is_valid(row) {
                     groups.entry(column.value(row)).or_default().push(p);
@@ -385,7 +387,7 @@ pub fn resolve(
         let patterns = probabilistic::patterns(&features, &plan.comparisons, &cand.pairs);
         tracing::info!(pairs = cand.pairs.len(), "candidate pairs compared");
         lap("patterns compared");
-        let mut known: HashMap<u32, u64> = HashMap::new();
+        let mut known: FxHashMap<u32, u64> = FxHashMap::default();
         for &c in &cluster_of {
             *known.entry(c).or_default() += 1;
         }
@@ -506,7 +508,7 @@ pub fn resolve(
     lap("probabilistic tier");
     let mut uf = g.uf;
     let comp = uf.components();
-    let mut size: HashMap<usize, u64> = HashMap::new();
+    let mut size: FxHashMap<usize, u64> = FxHashMap::default();
     for &c in &comp {
         *size.entry(c).or_default() += 1;
     }

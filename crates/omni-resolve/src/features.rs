@@ -3,7 +3,7 @@
 //! hold `u32` ids, so equality is an integer comparison, term frequencies are counts, and
 //! blocking keys are integers.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use arrow::array::{Array, Date32Array, StringArray};
 use arrow::record_batch::RecordBatch;
@@ -58,8 +58,8 @@ impl Interned {
         raw: impl Fn(usize) -> Option<&'a str>,
         norm: Option<Normalizer<'_>>,
     ) -> Self {
-        let mut by_raw: HashMap<&'a str, u32> = HashMap::new();
-        let mut by_value: HashMap<String, u32> = HashMap::new();
+        let mut by_raw: FxHashMap<&'a str, u32> = FxHashMap::default();
+        let mut by_value: FxHashMap<String, u32> = FxHashMap::default();
         let mut out = Interned {
             ids: Vec::with_capacity(n),
             ..Default::default()

@@ -17,8 +17,6 @@
 //! Everything is deterministic: sampling uses a fixed seed, pairs are sorted, and parallel
 //! work is gathered in input order.
 
-use std::collections::HashMap;
-
 use rustc_hash::FxHashMap;
 
 use rayon::prelude::*;
@@ -656,7 +654,7 @@ const SMOOTHING: f64 = 20.0;
 
 /// Counts distinct patterns.
 fn count_patterns(it: impl Iterator<Item = u64>) -> Vec<(u64, u64)> {
-    let mut h: HashMap<u64, u64> = HashMap::new();
+    let mut h: FxHashMap<u64, u64> = FxHashMap::default();
     for p in it {
         *h.entry(p).or_default() += 1;
     }
