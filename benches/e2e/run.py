@@ -473,7 +473,7 @@ def main() -> int:
                     help="fail instead of creating the virtualenv / installing the peers")
     ap.add_argument("--no-peers", action="store_true", help="omnicanal only, no Splink/DuckDB")
     ap.add_argument("--splink-threshold", type=float, default=0.99,
-                    help="Splink's match probability threshold (omnicanal's default is 0.99)")
+                    help="Splink's match probability threshold (omnicanal's default is 0.999)")
     ap.add_argument("--repeat", type=int, default=3, help="runs per query (median kept)")
     ap.add_argument("--results", type=Path, default=HERE.parent / "results",
                     help="where e2e-<size>.json go (default benches/results)")
