@@ -386,8 +386,9 @@ pub struct Mapper<'a> {
     seen_ids: FxHashSet<String>,
     seen_tx: FxHashSet<String>,
     last_file: Option<String>,
-    /// Normalised phones of this source (its region), when it maps a phone.
-    phone_cache: Option<PhoneCache>,
+    /// Normalised phones of this source (its region), one cache per worker, when it maps a
+    /// phone (empty otherwise).
+    phone_caches: Vec<PhoneCache>,
 }
 
 impl<'a> Mapper<'a> {
@@ -421,10 +422,13 @@ impl<'a> Mapper<'a> {
             seen_ids: FxHashSet::default(),
             seen_tx: FxHashSet::default(),
             last_file: None,
-            phone_cache: src
-                .fields
-                .contains_key(CanonicalField::Phone.name())
-                .then(|| PhoneCache::new(opts.phone)),
+            phone_caches: if src.fields.contains_key(CanonicalField::Phone.name()) {
+                (0..rayon::current_num_threads().max(1))
+                    .map(|_| PhoneCache::new(opts.phone))
+                    .collect()
+            } else {
+                Vec::new()
+            },
         }
     }
 
@@ -450,7 +454,7 @@ impl<'a> Mapper<'a> {
             stats,
             seen_ids,
             seen_tx,
-            phone_cache,
+            phone_caches,
             ..
         } = self;
         let (src, opts) = (*src, *opts);
@@ -571,7 +575,7 @@ impl<'a> Mapper<'a> {
             (c_channel, src.channel.as_str()),
             (c_file, file.as_str()),
         ];
-        // Phones are normalised apart, on one worker with a cache ([`PhoneCache`]): see below.
+        // Phones are normalised apart, through per-worker caches ([`PhoneCache`]): see below.
         let phone_col = get(CanonicalField::Phone).and_then(|(_, _, c, ..)| c.as_deref());
 
         // Rows are mapped in parallel in batches; what depends on earlier rows (duplicate
@@ -788,15 +792,27 @@ impl<'a> Mapper<'a> {
             (Some(record_id), RowOut::Accept { vals, tx })
         };
         const BATCH: usize = 4096;
-        // libphonenumber is the costliest normaliser and serialises its callers on one lock,
-        // so phones are normalised on one worker, through the source's cache, while the other
-        // workers map the rows.
-        let compute = |lo: usize, hi: usize, phone_cache: &mut Option<PhoneCache>| {
+        // libphonenumber is the costliest normaliser, and customers repeat their phones: the
+        // batch's phones are cut into one part per worker cache, normalised in parallel beside
+        // the rows. The caches only save work: the values are those of the normaliser.
+        let compute = |lo: usize, hi: usize, caches: &mut [PhoneCache]| {
             rayon::join(
-                || match (phone_col, phone_cache.as_mut()) {
-                    (Some(col), Some(cache)) => (lo..hi)
-                        .map(|i| col.get(i).and_then(|raw| cache.normalize(raw.trim())))
-                        .collect::<Vec<_>>(),
+                || match phone_col {
+                    Some(col) if !caches.is_empty() => {
+                        let step = (hi - lo).div_ceil(caches.len()).max(1);
+                        caches
+                            .par_iter_mut()
+                            .enumerate()
+                            .map(|(k, cache)| {
+                                let a = (lo + k * step).min(hi);
+                                let b = (a + step).min(hi);
+                                (a..b)
+                                    .map(|i| col.get(i).and_then(|raw| cache.normalize(raw.trim())))
+                                    .collect::<Vec<_>>()
+                            })
+                            .collect::<Vec<_>>()
+                            .concat()
+                    }
                     _ => Vec::new(),
                 },
                 || -> Vec<(Option<&str>, RowOut)> {
@@ -916,7 +932,7 @@ impl<'a> Mapper<'a> {
                         append(plo, phi, phones, outs);
                     }
                 },
-                || compute(lo, hi, phone_cache),
+                || compute(lo, hi, phone_caches),
             );
             pending = Some((lo, hi, phones, outs));
         }
