@@ -264,4 +264,8 @@ fn bench(c: &mut Criterion) {
 }
 
 criterion_group!(benches, bench);
+// The allocator of the `omni` binary, so that the figures are the binary's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 criterion_main!(benches);

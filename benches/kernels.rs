@@ -379,4 +379,8 @@ criterion_group!(
     pairs_and_scoring,
     union_find
 );
+// The allocator of the `omni` binary, so that the figures are the binary's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 criterion_main!(benches);

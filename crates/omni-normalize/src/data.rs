@@ -3,8 +3,10 @@
 //! They are data, not code, so that a retailer's own nicknames or street words are a line in a
 //! file; every key is folded the way it is looked up ([`crate::fold_name`]).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::LazyLock;
+
+use rustc_hash::FxHashSet as HashSet;
 
 use crate::name::fold_name;
 
@@ -32,7 +34,7 @@ pub(crate) static NICKNAME: LazyLock<HashMap<String, String>> = LazyLock::new(||
 /// Folded given names the tables know (formal names and their words, and nicknames): used
 /// to tell a compound given name (`José María`) from a first surname.
 pub(crate) static GIVEN_NAMES: LazyLock<HashSet<String>> = LazyLock::new(|| {
-    let mut out = HashSet::new();
+    let mut out = HashSet::default();
     for (nick, formal) in NICKNAME.iter() {
         out.insert(nick.clone());
         out.extend(formal.split(' ').map(str::to_string));

@@ -12,6 +12,14 @@ use unicode_normalization::char::is_combining_mark;
 /// whitespace collapsed. `"  JOSÉ-María  O'Neill "` → `"jose maria o neill"`.
 pub fn fold_name(raw: &str) -> Option<String> {
     let mut out = String::with_capacity(raw.len());
+    fold_name_into(raw, &mut out);
+    (!out.is_empty()).then_some(out)
+}
+
+/// [`fold_name`] into `out` (cleared first), so that a caller folding many words reuses one
+/// buffer; `out` is left empty where `fold_name` gives `None`.
+pub fn fold_name_into(raw: &str, out: &mut String) {
+    out.clear();
     let mut space = false;
     if raw.is_ascii() {
         // NFKD leaves ASCII as it is and ASCII has no combining marks: the same loop on bytes.
@@ -26,7 +34,7 @@ pub fn fold_name(raw: &str) -> Option<String> {
                 space = true;
             }
         }
-        return (!out.is_empty()).then_some(out);
+        return;
     }
     for c in raw.nfkd().filter(|c| !is_combining_mark(*c)) {
         if c.is_alphanumeric() {
@@ -39,7 +47,6 @@ pub fn fold_name(raw: &str) -> Option<String> {
             space = true;
         }
     }
-    (!out.is_empty()).then_some(out)
 }
 
 /// Splits a full name into (first, last). `"GARCÍA LÓPEZ, MARÍA"` (surnames, comma, given
@@ -60,19 +67,22 @@ pub fn split_full_name(raw: &str) -> (Option<String>, Option<String>) {
         return (non_empty(first), non_empty(last));
     }
     let words: Vec<&str> = t.split_whitespace().collect();
-    let folded: Vec<String> = words
-        .iter()
-        .map(|w| fold_name(w).unwrap_or_default())
-        .collect();
+    // Words are folded as the scan reaches them, into one buffer: most names stop at the
+    // second word.
+    let mut buf = String::new();
+    fn fold<'b>(w: &str, buf: &'b mut String) -> &'b str {
+        fold_name_into(w, buf);
+        buf.as_str()
+    }
     let mut given = 1;
     let mut k = 1;
     while k + 1 < words.len() {
         // Particles join the given name only when a given name follows them ("del Carmen").
         let mut j = k;
-        while j + 1 < words.len() && data::PARTICLES_SET.contains(folded[j].as_str()) {
+        while j + 1 < words.len() && data::PARTICLES_SET.contains(fold(words[j], &mut buf)) {
             j += 1;
         }
-        if j + 1 < words.len() && data::GIVEN_NAMES.contains(&folded[j]) {
+        if j + 1 < words.len() && data::GIVEN_NAMES.contains(fold(words[j], &mut buf)) {
             given = j + 1;
             k = j + 1;
         } else {

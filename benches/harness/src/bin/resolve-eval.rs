@@ -238,6 +238,10 @@ fn wrong_links(
     ))
 }
 
+// The allocator of the `omni` binary, so that the figures are the binary's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     match run() {
         Ok(()) => ExitCode::SUCCESS,
