@@ -11,9 +11,9 @@
 //! to canonical fields in [`mapping`].
 //!
 //! Speed and memory: files are read in blocks of about 64 MB (Parquet by row groups), the next
-//! block read while the current one is mapped; rows are mapped in parallel batches, phones on
-//! one worker through a per-source cache ([`normalize::PhoneCache`]: libphonenumber is the
-//! costliest normaliser and takes a process-wide lock), timestamp formats compiled once
+//! block read while the current one is mapped; rows are mapped in parallel batches, a batch's
+//! phones beside them through one cache per worker ([`normalize::PhoneCache`]: libphonenumber
+//! is the costliest normaliser, and customers repeat their phones), timestamp formats compiled once
 //! ([`parse::Formats`]). Figures and what is left: `BENCHMARKS.md`, "Ingest".
 //!
 //! ```no_run

@@ -244,17 +244,17 @@ enum Val<'a> {
 }
 
 impl ColBuilder {
-    fn append(&mut self, v: Val<'_>) {
+    fn append(&mut self, v: &Val<'_>) {
         match (self, v) {
             (ColBuilder::Text(b), Val::Text(s)) => b.append_value(s),
             (ColBuilder::Text(b), Val::Null) => b.append_null(),
-            (ColBuilder::Ts(b), Val::Ts(t)) => b.append_value(t),
+            (ColBuilder::Ts(b), Val::Ts(t)) => b.append_value(*t),
             (ColBuilder::Ts(b), Val::Null) => b.append_null(),
-            (ColBuilder::Date(b), Val::Date(d)) => b.append_value(d),
+            (ColBuilder::Date(b), Val::Date(d)) => b.append_value(*d),
             (ColBuilder::Date(b), Val::Null) => b.append_null(),
-            (ColBuilder::Bool(b), Val::Bool(x)) => b.append_value(x),
+            (ColBuilder::Bool(b), Val::Bool(x)) => b.append_value(*x),
             (ColBuilder::Bool(b), Val::Null) => b.append_null(),
-            (ColBuilder::Line(b), Val::Line(x)) => b.append_value(x),
+            (ColBuilder::Line(b), Val::Line(x)) => b.append_value(*x),
             (ColBuilder::Line(b), Val::Null) => b.append_null(),
             (_, v) => unreachable!("value {v:?} does not fit its column"),
         }
@@ -823,121 +823,137 @@ impl<'a> Mapper<'a> {
                 },
             )
         };
-        // What depends on earlier rows (duplicate ids) and the appends run in row order, one
-        // batch behind the mapping: a batch is appended while the next one is mapped.
-        let mut append = |lo: usize,
-                          hi: usize,
-                          phones: Vec<Option<String>>,
-                          outs: Vec<(Option<&str>, RowOut)>| {
-            let mut phones = phones.into_iter();
-            for (i, (record_id, out)) in (lo..hi).zip(outs) {
-                let mut phone = phones.next().flatten();
-                let line = table.lines[i];
-                let reject = |rejects: &mut Rejects,
-                              stats: &mut SourceStats,
-                              field: Option<&str>,
-                              class: &str,
-                              reason: &str| {
-                    push_reject(
-                        rejects,
-                        stats,
-                        &src.name,
-                        file,
-                        Some(line),
-                        &table.raw(i),
-                        field,
-                        class,
-                        reason,
-                    )
-                };
-                let Some(record_id) = record_id else {
-                    if let RowOut::Reject {
-                        field,
-                        class,
-                        reason,
-                    } = &out
-                    {
-                        reject(rejects, stats, field.as_deref(), class, reason);
-                    }
-                    continue;
-                };
-                if seen_ids.contains(record_id) {
-                    reject(
-                        rejects,
-                        stats,
-                        Some("record_id"),
-                        "duplicate record_id",
-                        &format!("record_id {record_id:?} appeared earlier in this source"),
-                    );
-                    continue;
-                }
-                let (vals, tx) = match out {
-                    RowOut::Reject {
-                        field,
-                        class,
-                        reason,
-                    } => {
-                        reject(rejects, stats, field.as_deref(), &class, &reason);
+        // What depends on earlier rows (duplicate ids) runs in row order, one batch behind the
+        // mapping: a batch is decided and appended while the next one is mapped. The decisions
+        // (accept, reject, duplicate) are sequential and cheap; the appends, which copy every
+        // value into the output, run column by column on all workers.
+        let mut append =
+            |lo: usize, phones: Vec<Option<String>>, outs: Vec<(Option<&str>, RowOut)>| {
+                // Rows of `outs` that are accepted, in row order.
+                let mut accepted: Vec<usize> = Vec::with_capacity(outs.len());
+                seen_ids.reserve(outs.len());
+                for (r, (record_id, out)) in outs.iter().enumerate() {
+                    let i = lo + r;
+                    let line = table.lines[i];
+                    let reject = |rejects: &mut Rejects,
+                                  stats: &mut SourceStats,
+                                  field: Option<&str>,
+                                  class: &str,
+                                  reason: &str| {
+                        push_reject(
+                            rejects,
+                            stats,
+                            &src.name,
+                            file,
+                            Some(line),
+                            &table.raw(i),
+                            field,
+                            class,
+                            reason,
+                        )
+                    };
+                    let Some(record_id) = *record_id else {
+                        if let RowOut::Reject {
+                            field,
+                            class,
+                            reason,
+                        } = out
+                        {
+                            reject(rejects, stats, field.as_deref(), class, reason);
+                        }
+                        continue;
+                    };
+                    if seen_ids.contains(record_id) {
+                        reject(
+                            rejects,
+                            stats,
+                            Some("record_id"),
+                            "duplicate record_id",
+                            &format!("record_id {record_id:?} appeared earlier in this source"),
+                        );
                         continue;
                     }
-                    RowOut::Accept { vals, tx } => (vals, tx),
-                };
-                if let Some(t) = &tx
-                    && seen_tx.contains(t.id)
-                {
-                    reject(
-                        rejects,
-                        stats,
-                        Some("transaction.id"),
-                        "duplicate transaction id",
-                        &format!("transaction id {:?} appeared earlier in this source", t.id),
-                    );
-                    continue;
-                }
-                // Accepted.
-                seen_ids.insert(record_id.to_string());
-                for (k, (b, v)) in builders.iter_mut().zip(vals).enumerate() {
-                    if let Some((_, c)) = constants.iter().find(|(ck, _)| *ck == k) {
-                        b.append_str(c);
-                    } else if k == c_phone {
-                        b.append(phone.take().map_or(Val::Null, |p| Val::Text(Cow::Owned(p))));
-                    } else {
-                        b.append(v);
+                    let tx = match out {
+                        RowOut::Reject {
+                            field,
+                            class,
+                            reason,
+                        } => {
+                            reject(rejects, stats, field.as_deref(), class, reason);
+                            continue;
+                        }
+                        RowOut::Accept { tx, .. } => tx,
+                    };
+                    if let Some(t) = tx
+                        && seen_tx.contains(t.id)
+                    {
+                        reject(
+                            rejects,
+                            stats,
+                            Some("transaction.id"),
+                            "duplicate transaction id",
+                            &format!("transaction id {:?} appeared earlier in this source", t.id),
+                        );
+                        continue;
                     }
+                    // Accepted.
+                    seen_ids.insert(record_id.to_string());
+                    stats.accepted += 1;
+                    if let Some(t) = tx {
+                        txs.source.append_value(&src.name);
+                        txs.id.append_value(t.id);
+                        txs.record_id.append_value(record_id);
+                        txs.channel.append_value(&src.channel);
+                        txs.ts.append_option(t.ts);
+                        txs.amount.append_value(t.cents);
+                        txs.currency.append_value(t.currency.as_ref());
+                        txs.store.append_option(t.store);
+                        txs.kind
+                            .append_value(if t.cents < 0 { "return" } else { "purchase" });
+                        txs.original.append_option(t.original);
+                        seen_tx.insert(t.id.to_string());
+                        stats.transactions += 1;
+                    }
+                    accepted.push(r);
                 }
-                stats.accepted += 1;
-                if let Some(t) = tx {
-                    txs.source.append_value(&src.name);
-                    txs.id.append_value(t.id);
-                    txs.record_id.append_value(record_id);
-                    txs.channel.append_value(&src.channel);
-                    txs.ts.append_option(t.ts);
-                    txs.amount.append_value(t.cents);
-                    txs.currency.append_value(t.currency.as_ref());
-                    txs.store.append_option(t.store);
-                    txs.kind
-                        .append_value(if t.cents < 0 { "return" } else { "purchase" });
-                    txs.original.append_option(t.original);
-                    seen_tx.insert(t.id.to_string());
-                    stats.transactions += 1;
-                }
-            }
-        };
+                let vals = |r: usize| match &outs[r].1 {
+                    RowOut::Accept { vals, .. } => vals,
+                    RowOut::Reject { .. } => unreachable!("only accepted rows are appended"),
+                };
+                builders.par_iter_mut().enumerate().for_each(|(k, b)| {
+                    if let Some((_, c)) = constants.iter().find(|(ck, _)| *ck == k) {
+                        for _ in &accepted {
+                            b.append_str(c);
+                        }
+                    } else if k == c_phone {
+                        for &r in &accepted {
+                            match phones.get(r).and_then(Option::as_deref) {
+                                Some(p) => b.append_str(p),
+                                None => b.append(&Val::Null),
+                            }
+                        }
+                    } else {
+                        for &r in &accepted {
+                            b.append(&vals(r)[k]);
+                        }
+                    }
+                });
+            };
         let mut pending = None;
         for lo in (0..table.num_rows()).step_by(BATCH) {
             let hi = (lo + BATCH).min(table.num_rows());
             let (_, (phones, outs)) = rayon::join(
                 || {
-                    if let Some((plo, phi, phones, outs)) = pending.take() {
-                        append(plo, phi, phones, outs);
+                    if let Some((plo, phones, outs)) = pending.take() {
+                        append(plo, phones, outs);
                     }
                 },
                 || compute(lo, hi, phone_caches),
             );
-            pending = Some((lo, hi, phones, outs));
+            pending = Some((lo, phones, outs));
         }
-        if let Some((lo, hi, phones, outs)) = pending {
-            append(lo, hi, phones, outs);
+        if let Some((lo, phones, outs)) = pending {
+            append(lo, phones, outs);
         }
     }
 
