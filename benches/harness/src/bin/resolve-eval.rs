@@ -243,6 +243,12 @@ fn wrong_links(
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    // As the `omni` binary: no transparent huge pages (see its main).
+    #[cfg(target_os = "linux")]
+    // SAFETY: prctl with PR_SET_THP_DISABLE only sets a flag of this process's memory.
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
     match run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
