@@ -117,7 +117,7 @@ fn default_blocking() -> Vec<Vec<String>> {
     .collect()
 }
 fn default_max_block() -> usize {
-    200
+    50
 }
 fn default_tf() -> Vec<String> {
     ["first_name", "last_name", "city"]

@@ -89,6 +89,62 @@ fn rule_column(rule: &str) -> Result<&'static str> {
     }
 }
 
+/// The columns of `source_records` the resolver reads with `cfg`: keys, the features it
+/// compares and the identifier columns of its rules. Callers holding `source_records` can
+/// keep only these (raw values, file names, consents and timestamps are not read).
+pub fn resolver_columns(cfg: &IdentityConfig) -> Result<Vec<&'static str>> {
+    let mut cols = vec![
+        col::SOURCE,
+        col::RECORD_ID,
+        col::FIRST_NAME_NORM,
+        col::LAST_NAME_NORM,
+        col::EMAIL_MATCH,
+        CanonicalField::Phone.name(),
+        CanonicalField::NationalId.name(),
+        CanonicalField::LoyaltyCard.name(),
+        CanonicalField::BirthDate.name(),
+        CanonicalField::Address.name(),
+        CanonicalField::Postcode.name(),
+        CanonicalField::City.name(),
+    ];
+    for rule in cfg.deterministic.iter().chain(&cfg.cannot_link) {
+        let c = rule_column(rule)?;
+        if !cols.contains(&c) {
+            cols.push(c);
+        }
+    }
+    Ok(cols)
+}
+
+/// One batch of `source_records` holding only `names`, in that order (the batches are
+/// projected one by one, so the whole table is never held twice).
+fn concat_columns(batches: &[RecordBatch], names: &[&str]) -> Result<RecordBatch> {
+    let full = schema::source_records();
+    let indices = names
+        .iter()
+        .map(|n| {
+            full.index_of(n)
+                .map_err(|_| Error::MissingColumn(n.to_string()))
+        })
+        .collect::<Result<Vec<usize>>>()?;
+    let projected = Arc::new(full.project(&indices)?);
+    let parts = batches
+        .iter()
+        .map(|b| {
+            let idx = names
+                .iter()
+                .map(|n| {
+                    b.schema()
+                        .index_of(n)
+                        .map_err(|_| Error::MissingColumn(n.to_string()))
+                })
+                .collect::<Result<Vec<usize>>>()?;
+            Ok(b.project(&idx)?)
+        })
+        .collect::<Result<Vec<RecordBatch>>>()?;
+    Ok(concat_batches(&projected, &parts)?)
+}
+
 /// Checks the rule names of a config.
 pub fn validate(cfg: &IdentityConfig) -> Result<()> {
     for r in cfg
@@ -106,11 +162,7 @@ pub fn validate(cfg: &IdentityConfig) -> Result<()> {
 }
 
 /// Histogram of match weights in 2-bit bins from -20 to +40 (the ends open).
-fn histogram(
-    weights: &[f64],
-    decision: &[Option<std::result::Result<(), Refusal>>],
-    same: &[bool],
-) -> Vec<WeightBin> {
+fn histogram(weights: &[f64], decision: &[Decided], same: &[bool]) -> Vec<WeightBin> {
     const LO: f64 = -20.0;
     const STEP: f64 = 2.0;
     const BINS: usize = 30;
@@ -135,7 +187,7 @@ fn histogram(
             continue;
         }
         let i = (((w - LO) / STEP).floor().max(0.0) as usize).min(BINS - 1);
-        if matches!(d, Some(Ok(()))) {
+        if *d == Decided::Link {
             bins[i].linked += 1;
         } else {
             bins[i].rejected += 1;
@@ -155,6 +207,16 @@ fn text_column(batch: &RecordBatch, name: &str) -> Result<StringArray> {
         .column_by_name(name)
         .ok_or_else(|| Error::MissingColumn(name.to_string()))?;
     Ok(omni_core::text::as_utf8(a)?)
+}
+
+/// What became of a scored candidate pair.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Decided {
+    /// Under the threshold (or already one customer): never offered to the guards.
+    Below,
+    Link,
+    /// Over the threshold but refused by a guard.
+    Refused,
 }
 
 struct Edges {
@@ -181,7 +243,7 @@ pub fn resolve(
     previous: Option<PreviousIds<'_>>,
     run_id: &str,
 ) -> Result<Resolution> {
-    let records = concat_batches(&schema::source_records(), batches)?;
+    let records = concat_columns(batches, &resolver_columns(cfg)?)?;
     let sources = text_column(&records, col::SOURCE)?;
     let ids = text_column(&records, col::RECORD_ID)?;
     let n = records.num_rows();
@@ -412,7 +474,10 @@ pub fn resolve(
                 .total_cmp(&weights[x])
                 .then(cand.pairs[x].cmp(&cand.pairs[y]))
         });
-        let mut decision: Vec<Option<Result<(), Refusal>>> = vec![None; cand.pairs.len()];
+        // One byte per candidate pair (there are tens of millions at 10M records); the few
+        // refusals keep their reason on the side.
+        let mut decision: Vec<Decided> = vec![Decided::Below; cand.pairs.len()];
+        let mut refusals: FxHashMap<usize, Refusal> = FxHashMap::default();
         let family_prob = cfg.family_guard.iter().any(|r| r == "probabilistic");
         let (mut links, mut refused) = (0u64, 0u64);
         for &i in &order_links {
@@ -427,14 +492,18 @@ pub fn resolve(
                 g.link(a as usize, b as usize, family_prob, false)
                     .map(|_| ())
             });
-            match &r {
-                Ok(()) => links += 1,
+            match r {
+                Ok(()) => {
+                    links += 1;
+                    decision[i] = Decided::Link;
+                }
                 Err(why) => {
                     *stats.guard_actions.entry(why.kind()).or_default() += 1;
                     refused += 1;
+                    decision[i] = Decided::Refused;
+                    refusals.insert(i, why);
                 }
             }
-            decision[i] = Some(r);
         }
         let undecided = cand.same.iter().filter(|&&x| !x).count();
         stats.pairs_scored = undecided as u64;
@@ -449,51 +518,63 @@ pub fn resolve(
         }
         lap("pairs scored and linked");
         stats.match_weights = histogram(&weights, &decision, &cand.same);
-        for (i, &(a, b)) in cand.pairs.iter().enumerate() {
-            if cand.same[i] || (weights[i] < keep_w && decision[i].is_none()) {
-                continue;
-            }
-            let scored = m.score(&features, patterns[i], a as usize);
-            let blocks: Vec<&str> = (0..plan.rules.len())
-                .filter(|r| cand.rules[i] & (1 << r) != 0)
-                .map(|r| plan.rule_names[r].as_str())
+        // The explanations are formatted in parallel, a chunk at a time (the order of the
+        // rows stays the pairs' order).
+        let written: Vec<usize> = (0..cand.pairs.len())
+            .filter(|&i| !cand.same[i] && (weights[i] >= keep_w || decision[i] != Decided::Below))
+            .collect();
+        for chunk in written.chunks(1 << 16) {
+            let rows: Vec<(String, f64, &str, String)> = chunk
+                .par_iter()
+                .map(|&i| {
+                    let (a, _) = cand.pairs[i];
+                    let scored = m.score(&features, patterns[i], a as usize);
+                    let blocks: Vec<&str> = (0..plan.rules.len())
+                        .filter(|r| cand.rules[i] & (1 << r) != 0)
+                        .map(|r| plan.rule_names[r].as_str())
+                        .collect();
+                    let blocks = format!("blocked on {}", blocks.join(" | "));
+                    let evidence = m.describe(&scored);
+                    let (dec, why) = match decision[i] {
+                        Decided::Link => (
+                            "link",
+                            format!(
+                                "match probability {:.4} >= threshold {}: {evidence}",
+                                scored.probability, pc.threshold
+                            ),
+                        ),
+                        Decided::Refused => (
+                            "rejected",
+                            format!(
+                                "{} (match probability {:.4}): {evidence}",
+                                refusals[&i].reason(),
+                                scored.probability
+                            ),
+                        ),
+                        Decided::Below => (
+                            "rejected",
+                            format!(
+                                "match probability {:.4} < threshold {}: {evidence}",
+                                scored.probability, pc.threshold
+                            ),
+                        ),
+                    };
+                    (blocks, scored.total, dec, why)
+                })
                 .collect();
-            let blocks = format!("blocked on {}", blocks.join(" | "));
-            let evidence = m.describe(&scored);
-            let (dec, why) = match &decision[i] {
-                Some(Ok(())) => (
-                    "link",
-                    format!(
-                        "match probability {:.4} >= threshold {}: {evidence}",
-                        scored.probability, pc.threshold
-                    ),
-                ),
-                Some(Err(r)) => (
-                    "rejected",
-                    format!(
-                        "{} (match probability {:.4}): {evidence}",
-                        r.reason(),
-                        scored.probability
-                    ),
-                ),
-                None => (
-                    "rejected",
-                    format!(
-                        "match probability {:.4} < threshold {}: {evidence}",
-                        scored.probability, pc.threshold
-                    ),
-                ),
-            };
-            push_edge(
-                &mut e,
-                a as usize,
-                b as usize,
-                "probabilistic",
-                Some(&blocks),
-                Some(scored.total),
-                dec,
-                &why,
-            );
+            for (&i, (blocks, total, dec, why)) in chunk.iter().zip(rows) {
+                let (a, b) = cand.pairs[i];
+                push_edge(
+                    &mut e,
+                    a as usize,
+                    b as usize,
+                    "probabilistic",
+                    Some(&blocks),
+                    Some(total),
+                    dec,
+                    &why,
+                );
+            }
         }
         tracing::info!(
             pairs = cand.pairs.len(),

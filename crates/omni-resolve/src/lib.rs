@@ -33,7 +33,9 @@ pub mod stable_ids;
 pub mod union_find;
 
 pub use config::{IdentityConfig, ProbabilisticConfig};
-pub use deterministic::{ClusterSummary, Resolution, ResolveStats, WeightBin, resolve, validate};
+pub use deterministic::{
+    ClusterSummary, Resolution, ResolveStats, WeightBin, resolve, resolver_columns, validate,
+};
 pub use error::{Error, Result};
 pub use probabilistic::Model;
 pub use stable_ids::{IdStats, PreviousIds};
