@@ -317,6 +317,19 @@ async fn build_into(
     );
     drop(txs);
     drop(rejects);
+    // From here on only the resolver reads the records: keep its columns, free the rest.
+    let keep = omni_resolve::resolver_columns(&spec.identity)?;
+    let records: Vec<RecordBatch> = records
+        .into_iter()
+        .map(|b| {
+            let idx = keep
+                .iter()
+                .map(|c| b.schema().index_of(c))
+                .collect::<std::result::Result<Vec<usize>, _>>()?;
+            b.project(&idx)
+        })
+        .collect::<std::result::Result<_, arrow::error::ArrowError>>()
+        .map_err(|e| Error::Internal(format!("projecting source_records: {e}")))?;
     let (read, rejected): (u64, u64) = sources
         .iter()
         .fold((0, 0), |(a, b), s| (a + s.rows_read, b + s.rejected));
@@ -392,7 +405,7 @@ async fn build_into(
     timer.start("profiles");
 
     // Profiles and RFM, in SQL over what was just written.
-    let ctx = omni_sql::new_context();
+    let ctx = omni_sql::new_build_context();
     omni_sql::register_dir(&ctx, staging).await?;
     omni_sql::udf::register(&ctx, &spec.pipeline.default_region);
     let as_of = spec
@@ -423,6 +436,7 @@ async fn build_into(
         table::CUSTOMER_EVENTS.into(),
         write_frame(events, &file(table::CUSTOMER_EVENTS)).await?,
     );
+    omni_profile::joined::release_records(&ctx)?;
     timer.lap(
         "profiles",
         &format!(

@@ -25,5 +25,8 @@ pub mod warehouse;
 
 pub use datafusion::prelude::SessionContext;
 pub use error::{Error, Result};
-pub use session::{new_context, open_snapshot, query, register_dir, register_parquet, table_names};
+pub use session::{
+    new_build_context, new_context, open_snapshot, query, register_dir, register_parquet,
+    table_names,
+};
 pub use warehouse::Warehouse;
