@@ -388,8 +388,63 @@ pub fn resolve(
             }
             // Each member joins the first earlier member it may join; one the guards keep
             // apart from all of them starts a new group (a second person behind the value).
+            // Under the family guard, members whose customer has no first name come after
+            // the named ones: behind a value two people share (a household mailbox or
+            // landline) a nameless record (an anonymous ticket) would otherwise join whichever
+            // person sorts first, so it joins only when one person is behind the value.
+            let named_first = family && !forced;
+            let members: Vec<usize> = if named_first {
+                let (named, nameless): (Vec<usize>, Vec<usize>) =
+                    members.iter().partition(|&&m| g.has_first_name(m));
+                named.into_iter().chain(nameless).collect()
+            } else {
+                members
+            };
             let mut heads = vec![members[0]];
+            // Named records that joined each head through this value.
+            let mut uses = vec![1usize];
             for &m in &members[1..] {
+                if named_first && heads.len() > 1 && !g.has_first_name(m) {
+                    let rm = g.find(m);
+                    // The person who uses the value most, when they use it at least twice
+                    // as often as anyone else behind it.
+                    let top = (0..heads.len()).max_by_key(|&k| (uses[k], usize::MAX - k));
+                    let clear =
+                        top.filter(|&t| (0..heads.len()).all(|k| k == t || uses[t] >= 2 * uses[k]));
+                    let outcome = if let Some(&h) = heads.iter().find(|&&h| g.find(h) == rm) {
+                        (h, Ok(()))
+                    } else if let Some(t) = clear {
+                        (heads[t], g.link(heads[t], m, family, forced).map(|_| ()))
+                    } else {
+                        (
+                            heads[0],
+                            Err(Refusal::Ambiguous {
+                                customers: heads.len(),
+                            }),
+                        )
+                    };
+                    match outcome {
+                        (h, Ok(())) => {
+                            push_edge(&mut e, h, m, rule, Some(value), None, "link", &same);
+                            links += 1;
+                        }
+                        (h, Err(r)) => {
+                            push_edge(
+                                &mut e,
+                                h,
+                                m,
+                                rule,
+                                Some(value),
+                                None,
+                                "rejected",
+                                &r.reason(),
+                            );
+                            *stats.guard_actions.entry(r.kind()).or_default() += 1;
+                            refused += 1;
+                        }
+                    }
+                    continue;
+                }
                 let mut first_refusal = None;
                 let mut joined = None;
                 for &h in &heads {
@@ -405,6 +460,9 @@ pub fn resolve(
                 }
                 match (joined, first_refusal) {
                     (Some(h), _) => {
+                        if let Some(k) = heads.iter().position(|&x| x == h) {
+                            uses[k] += 1;
+                        }
                         push_edge(&mut e, h, m, rule, Some(value), None, "link", &same);
                         links += 1;
                     }
@@ -421,6 +479,7 @@ pub fn resolve(
                         );
                         *stats.guard_actions.entry(r.kind()).or_default() += 1;
                         heads.push(m);
+                        uses.push(1);
                         refused += 1;
                     }
                     (None, None) => unreachable!("heads is never empty"),
@@ -818,6 +877,64 @@ mod tests {
         assert_eq!(c("N1"), c("N2"));
         assert_eq!(c("C1"), c("C2"));
         assert_eq!(r.stats.guard_actions.get("family_guard"), Some(&1));
+    }
+
+    #[test]
+    fn a_nameless_record_behind_a_household_value_stays_apart() {
+        const E: &str = "email_match";
+        const F: &str = "first_name_norm";
+        const C: &str = "loyalty_card";
+        let rows: Vec<Row> = vec![
+            // Two people share a mailbox, once each; "a_pos" sorts before "web", so the
+            // anonymous ticket comes first in record order and used to join the first person.
+            ("web", "H1", &[(E, "casa.ruiz@x.es"), (F, "ana")]),
+            ("web", "H2", &[(E, "casa.ruiz@x.es"), (F, "pedro")]),
+            ("a_pos", "T1", &[(E, "casa.ruiz@x.es")]),
+            // Eva uses the family mailbox twice as often as Juan: the ticket is hers.
+            ("web", "D1", &[(E, "casa.diaz@x.es"), (F, "eva")]),
+            ("web", "D2", &[(E, "casa.diaz@x.es"), (F, "eva")]),
+            ("web", "D3", &[(E, "casa.diaz@x.es"), (F, "juan")]),
+            ("a_pos", "T2", &[(E, "casa.diaz@x.es")]),
+            // A ticket with a card has its card holder's name: it is a named member.
+            ("web", "L1", &[(E, "casa.lopez@x.es"), (F, "maria")]),
+            ("a_pos", "T3", &[(E, "casa.lopez@x.es"), (C, "77")]),
+            ("loyalty", "77", &[(C, "77"), (F, "pedro")]),
+            // One person behind the mailbox: the anonymous ticket joins them.
+            ("web", "S1", &[(E, "solo@x.es"), (F, "luis")]),
+            ("a_pos", "T4", &[(E, "solo@x.es")]),
+            // Nobody named behind it: nameless records still link to each other.
+            ("a_pos", "T5", &[(E, "anon@x.es")]),
+            ("a_pos", "T6", &[(E, "anon@x.es")]),
+        ];
+        let mut cfg = IdentityConfig::default();
+        cfg.probabilistic.enabled = false;
+        let r = resolve(&[records(&rows)], &cfg, &HashMap::new(), None, "r1").unwrap();
+        let m = map_of(&r);
+        let c = |s: &str, i: &str| m[&(s.to_string(), i.to_string())].clone();
+        assert_ne!(c("web", "H1"), c("web", "H2"));
+        assert_ne!(c("a_pos", "T1"), c("web", "H1"));
+        assert_ne!(c("a_pos", "T1"), c("web", "H2"));
+        assert_eq!(c("a_pos", "T2"), c("web", "D1"));
+        assert_ne!(c("a_pos", "T2"), c("web", "D3"));
+        assert_eq!(c("a_pos", "T3"), c("loyalty", "77"));
+        assert_ne!(c("a_pos", "T3"), c("web", "L1"));
+        assert_eq!(c("a_pos", "T4"), c("web", "S1"));
+        assert_eq!(c("a_pos", "T5"), c("a_pos", "T6"));
+        assert_eq!(r.stats.guard_actions.get("ambiguous_value"), Some(&1));
+        let e = &r.identity_edges;
+        let (rr, reason) = (
+            text_column(e, "right_record_id").unwrap(),
+            text_column(e, "reason").unwrap(),
+        );
+        let why: Vec<&str> = (0..e.num_rows())
+            .filter(|&i| rr.value(i) == "T1")
+            .map(|i| reason.value(i))
+            .collect();
+        assert_eq!(why.len(), 1);
+        assert!(
+            why[0].starts_with("ambiguous value: the family guard found 2 people"),
+            "{why:?}"
+        );
     }
 
     #[test]

@@ -51,6 +51,12 @@ pub enum Refusal {
         size: usize,
         max: usize,
     },
+    /// A record whose customer has no first name, behind a value the family guard found
+    /// `customers` different people behind, none using it twice as often as each other:
+    /// which one it belongs to cannot be told.
+    Ambiguous {
+        customers: usize,
+    },
 }
 
 impl Refusal {
@@ -62,6 +68,7 @@ impl Refusal {
             Refusal::BirthDates => "birth_date_guard".into(),
             Refusal::Contacts => "contact_guard".into(),
             Refusal::TooLarge { .. } => "max_cluster_size".into(),
+            Refusal::Ambiguous { .. } => "ambiguous_value".into(),
         }
     }
 
@@ -82,6 +89,11 @@ impl Refusal {
             Refusal::TooLarge { size, max } => {
                 format!("the customer would have {size} records (max_cluster_size = {max})")
             }
+            Refusal::Ambiguous { customers } => format!(
+                "ambiguous value: the family guard found {customers} people behind it, none \
+                 using it twice as often as each other, and a record without a first name \
+                 cannot tell which one it belongs to"
+            ),
         }
     }
 }
@@ -144,6 +156,12 @@ impl<'a> Guarded<'a> {
 
     pub fn find(&mut self, p: usize) -> usize {
         self.uf.find(p)
+    }
+
+    /// Whether `p`'s customer (so far) has a first name on any of its records.
+    pub fn has_first_name(&mut self, p: usize) -> bool {
+        let r = self.uf.find(p);
+        !self.states[r].firsts.is_empty()
     }
 
     /// Whether the two clusters' first names agree (beyond a nickname, a compound name or a
