@@ -196,7 +196,9 @@ def machine() -> dict:
         "os": f"{platform.system()} {platform.release()}",
         "python": platform.python_version(),
         "commit": git("rev-parse", "HEAD"),
-        "commit_dirty": bool(git("status", "--porcelain", "--untracked-files=no")),
+        # The harness's own outputs (results, BENCHMARKS.md) do not make the code dirty.
+        "commit_dirty": bool(git("status", "--porcelain", "--untracked-files=no", "--", ".",
+                                 ":!BENCHMARKS.md", ":!benches/results")),
         "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
     }
 
