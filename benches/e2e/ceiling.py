@@ -35,60 +35,59 @@ join read_csv('{truth}', all_varchar=true) t on t.source = s.source and t.record
 by_person = collections.defaultdict(list)
 for r in rows:
     by_person[r[0]].append(r)
-b1 = b2 = tot = 0
-for p, recs in by_person.items():
-    if not any(r[10] for r in recs):
-        continue
-    tot += 1
+IDENTIFIERS = range(3, 9)  # email_match … national_id in the query above
+NAMED, HAS_PURCHASE = 9, 10
+
+
+def components(recs):
+    """Each record's component: records of one person joined on any shared identifier value."""
     parent = list(range(len(recs)))
-    def f(x):
+
+    def find(x):
         while parent[x] != x:
-            parent[x] = parent[parent[x]]; x = parent[x]
+            parent[x] = parent[parent[x]]
+            x = parent[x]
         return x
-    for col in range(3, 9):
+
+    for col in IDENTIFIERS:
         first = {}
         for i, r in enumerate(recs):
             v = r[col]
-            if v is None: continue
-            if v in first: parent[f(i)] = f(first[v])
-            else: first[v] = i
-    txc = {f(i) for i, r in enumerate(recs) if r[10]}
-    if len(txc) == 1: b1 += 1
-    # optimistic: components containing a named record can all be joined by names
-    comp_named = collections.defaultdict(bool)
-    for i, r in enumerate(recs):
-        comp_named[f(i)] |= r[9]
-    unnamed_tx = {c for c in txc if not comp_named[c]}
-    named_tx = {c for c in txc if comp_named[c]}
-    if len(unnamed_tx) + (1 if named_tx else 0) <= 1: b2 += 1
-print(f"persons with purchases {tot}; all purchase records in one identifier component {b1} ({b1/tot:.2%}); "
-      f"optimistic with names {b2} ({b2/tot:.2%})")
-# pairwise recall ceiling: true pairs inside one identifier component (perfect guards), and
-# optimistic: all named components of a person joined as well.
+            if v is None:
+                continue
+            if v in first:
+                parent[find(i)] = find(first[v])
+            else:
+                first[v] = i
+    comp = [find(i) for i in range(len(recs))]
+    named = collections.defaultdict(bool)
+    for c, r in zip(comp, recs):
+        named[c] |= r[NAMED]
+    return comp, named
+
+
+# RFM: a person's purchases are all in one customer when their purchase records are in one
+# component; optimistically, every component with a name can be joined by name matching.
+b1 = b2 = tot = 0
+# Pairwise recall: true pairs inside one component, and with all named components joined.
 tp = inside = inside_named = 0
-for p, recs in by_person.items():
+for recs in by_person.values():
+    comp, named = components(recs)
     n = len(recs)
     tp += n * (n - 1) // 2
-    parent = list(range(n))
-    def f(x):
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]; x = parent[x]
-        return x
-    for col in range(3, 9):
-        first = {}
-        for i, r in enumerate(recs):
-            v = r[col]
-            if v is None: continue
-            if v in first: parent[f(i)] = f(first[v])
-            else: first[v] = i
-    sizes = collections.Counter(f(i) for i in range(n))
+    sizes = collections.Counter(comp)
     inside += sum(c * (c - 1) // 2 for c in sizes.values())
-    named = collections.defaultdict(bool)
-    for i, r in enumerate(recs):
-        named[f(i)] |= r[9]
     big = sum(c for k, c in sizes.items() if named[k])
-    rest = [c for k, c in sizes.items() if not named[k]]
-    inside_named += big * (big - 1) // 2 + sum(c * (c - 1) // 2 for c in rest)
+    inside_named += big * (big - 1) // 2 + sum(c * (c - 1) // 2 for k, c in sizes.items()
+                                               if not named[k])
+    txc = {c for c, r in zip(comp, recs) if r[HAS_PURCHASE]}
+    if not txc:
+        continue
+    tot += 1
+    b1 += len(txc) == 1
+    b2 += len({c for c in txc if not named[c]}) + any(named[c] for c in txc) <= 1
+print(f"persons with purchases {tot}; all purchase records in one identifier component {b1} "
+      f"({b1 / tot:.2%}); optimistic with names {b2} ({b2 / tot:.2%})")
 for name, x in (("identifiers only", inside), ("identifiers + every named fragment", inside_named)):
     r = x / tp
-    print(f"pairwise recall ceiling, {name}: {r:.4f} (F1 at precision 1: {2*r/(1+r):.4f})")
+    print(f"pairwise recall ceiling, {name}: {r:.4f} (F1 at precision 1: {2 * r / (1 + r):.4f})")
