@@ -318,18 +318,10 @@ async fn build_into(
     drop(txs);
     drop(rejects);
     // From here on only the resolver reads the records: keep its columns, free the rest.
-    let keep = omni_resolve::resolver_columns(&spec.identity)?;
     let records: Vec<RecordBatch> = records
         .into_iter()
-        .map(|b| {
-            let idx = keep
-                .iter()
-                .map(|c| b.schema().index_of(c))
-                .collect::<std::result::Result<Vec<usize>, _>>()?;
-            b.project(&idx)
-        })
-        .collect::<std::result::Result<_, arrow::error::ArrowError>>()
-        .map_err(|e| Error::Internal(format!("projecting source_records: {e}")))?;
+        .map(|b| omni_resolve::resolver_input(&b, &spec.identity))
+        .collect::<std::result::Result<_, _>>()?;
     let (read, rejected): (u64, u64) = sources
         .iter()
         .fold((0, 0), |(a, b), s| (a + s.rows_read, b + s.rejected));

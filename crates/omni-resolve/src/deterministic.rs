@@ -116,31 +116,34 @@ pub fn resolver_columns(cfg: &IdentityConfig) -> Result<Vec<&'static str>> {
     Ok(cols)
 }
 
+/// `batch` (of `source_records`, whole or already cut) with only the columns `names`, in order.
+fn project_named(batch: &RecordBatch, names: &[&str]) -> Result<RecordBatch> {
+    let idx = names
+        .iter()
+        .map(|n| {
+            batch
+                .schema()
+                .index_of(n)
+                .map_err(|_| Error::MissingColumn(n.to_string()))
+        })
+        .collect::<Result<Vec<usize>>>()?;
+    Ok(batch.project(&idx)?)
+}
+
+/// A batch of `source_records` cut to the columns the resolver reads with `cfg`
+/// ([`resolver_columns`]): what a caller keeps after writing the table, to free the rest.
+pub fn resolver_input(batch: &RecordBatch, cfg: &IdentityConfig) -> Result<RecordBatch> {
+    project_named(batch, &resolver_columns(cfg)?)
+}
+
 /// One batch of `source_records` holding only `names`, in that order (the batches are
 /// projected one by one, so the whole table is never held twice).
 fn concat_columns(batches: &[RecordBatch], names: &[&str]) -> Result<RecordBatch> {
     let full = schema::source_records();
-    let indices = names
-        .iter()
-        .map(|n| {
-            full.index_of(n)
-                .map_err(|_| Error::MissingColumn(n.to_string()))
-        })
-        .collect::<Result<Vec<usize>>>()?;
-    let projected = Arc::new(full.project(&indices)?);
+    let projected = project_named(&RecordBatch::new_empty(full), names)?.schema();
     let parts = batches
         .iter()
-        .map(|b| {
-            let idx = names
-                .iter()
-                .map(|n| {
-                    b.schema()
-                        .index_of(n)
-                        .map_err(|_| Error::MissingColumn(n.to_string()))
-                })
-                .collect::<Result<Vec<usize>>>()?;
-            Ok(b.project(&idx)?)
-        })
+        .map(|b| project_named(b, names))
         .collect::<Result<Vec<RecordBatch>>>()?;
     Ok(concat_batches(&projected, &parts)?)
 }

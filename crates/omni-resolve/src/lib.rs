@@ -34,7 +34,8 @@ pub mod union_find;
 
 pub use config::{IdentityConfig, ProbabilisticConfig};
 pub use deterministic::{
-    ClusterSummary, Resolution, ResolveStats, WeightBin, resolve, resolver_columns, validate,
+    ClusterSummary, Resolution, ResolveStats, WeightBin, resolve, resolver_columns, resolver_input,
+    validate,
 };
 pub use error::{Error, Result};
 pub use probabilistic::Model;
