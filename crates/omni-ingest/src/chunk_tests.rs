@@ -241,3 +241,78 @@ fn blocks_stay_bounded() {
     assert!(tables.iter().all(|t| t.text.len() <= 300 + 16));
     assert_eq!(tables.iter().map(|t| t.num_rows()).sum::<usize>(), 5000);
 }
+
+/// Streaming: the output is handed over block by block (no part holds more rows than one
+/// block has), in input order, and a failing sink stops the source with its own error.
+#[test]
+fn parts_are_handed_over_block_by_block() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("id,email,amount\n");
+    for i in 0..3000 {
+        text.push_str(&format!("{i},u{i}@x.es,{i}.5\n"));
+    }
+    std::fs::write(dir.path().join("a.csv"), &text).unwrap();
+    let src: SourceConfig = toml::from_str(
+        "name = \"s\"\nchannel = \"web\"\npath = \"a.csv\"\nformat = \"csv\"\n\
+         [fields]\nrecord_id = \"id\"\nemail = \"email\"\n[transaction]\namount = \"amount\"\n",
+    )
+    .unwrap();
+    let opts = MapOptions {
+        phone: PhoneNormalizer::new("ES").unwrap(),
+        currency: "EUR".into(),
+    };
+    // Blocks of 2,000 bytes hold at most about 110 of these rows.
+    let mut parts: Vec<(usize, usize, String)> = Vec::new();
+    let (rejects, stats) =
+        crate::ingest_source_parts(&src, dir.path(), &opts, 2000, |p: crate::Part| {
+            let ids = p
+                .records
+                .column_by_name("record_id")
+                .unwrap()
+                .as_any()
+                .downcast_ref::<arrow::array::StringArray>()
+                .unwrap()
+                .value(0)
+                .to_string();
+            parts.push((p.records.num_rows(), p.transactions.num_rows(), ids));
+            Ok::<_, crate::Error>(())
+        })
+        .unwrap();
+    assert_eq!(stats.accepted, 3000);
+    assert_eq!(rejects.num_rows(), 0);
+    assert!(parts.len() >= 25, "{} parts", parts.len());
+    assert!(
+        parts.iter().all(|(r, t, _)| *r <= 120 && r == t),
+        "{parts:?}"
+    );
+    assert_eq!(parts.iter().map(|p| p.0).sum::<usize>(), 3000);
+    // In input order: each part starts where the previous one ended.
+    let mut next = 0;
+    for (rows, _, first) in &parts {
+        assert_eq!(first, &next.to_string());
+        next += rows;
+    }
+
+    #[derive(Debug)]
+    enum SinkError {
+        Full,
+        Ingest,
+    }
+    impl From<crate::Error> for SinkError {
+        fn from(_: crate::Error) -> Self {
+            SinkError::Ingest
+        }
+    }
+    let mut calls = 0;
+    let err = crate::ingest_source_parts(&src, dir.path(), &opts, 2000, |_| {
+        calls += 1;
+        if calls == 3 {
+            Err(SinkError::Full)
+        } else {
+            Ok(())
+        }
+    })
+    .unwrap_err();
+    assert!(matches!(err, SinkError::Full), "{err:?}");
+    assert_eq!(calls, 3, "the source went on after the sink failed");
+}

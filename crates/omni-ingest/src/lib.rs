@@ -49,7 +49,7 @@ mod options_tests;
 use std::path::{Component, Path, PathBuf};
 
 pub use error::{Error, Result};
-pub use mapping::{MapOptions, Mapped, SourceStats};
+pub use mapping::{MapOptions, Mapped, Part, SourceStats};
 /// The normalisers, shared with `omni-sql` (see `omni-normalize`).
 pub use omni_normalize as normalize;
 
@@ -134,32 +134,92 @@ pub fn ingest_source(src: &SourceConfig, base_dir: &Path, opts: &MapOptions) -> 
 }
 
 /// [`ingest_source`] with CSV and JSON-lines files read in blocks of about `chunk_bytes`
-/// (cut at record boundaries). Each block is parsed, mapped and dropped, keeping only the
-/// mapped Arrow output: memory is about two blocks plus the output, whatever the file
-/// size. The next block is read while the current one is mapped. Line numbers, rejects and
-/// counts are the same for any block size.
-#[tracing::instrument(skip_all, fields(source = %src.name))]
+/// (cut at record boundaries). Line numbers, rejects and counts are the same for any block
+/// size. The whole output is held in memory: for large sources use
+/// [`ingest_source_parts`], which hands it over block by block.
 pub fn ingest_source_chunked(
     src: &SourceConfig,
     base_dir: &Path,
     opts: &MapOptions,
     chunk_bytes: usize,
 ) -> Result<Mapped> {
+    let mut records = Vec::new();
+    let mut transactions = Vec::new();
+    let (rejects, stats) = ingest_source_parts(src, base_dir, opts, chunk_bytes, |p: Part| {
+        records.push(p.records);
+        transactions.push(p.transactions);
+        Ok::<_, Error>(())
+    })?;
+    let concat = |schema: arrow::datatypes::SchemaRef,
+                  parts: &[arrow::record_batch::RecordBatch]| {
+        arrow::compute::concat_batches(&schema, parts).map_err(|e| Error::Unreadable {
+            path: PathBuf::from(&src.path),
+            message: format!("cannot join the mapped blocks: {e}"),
+        })
+    };
+    Ok(Mapped {
+        records: concat(omni_core::schema::source_records(), &records)?,
+        transactions: concat(omni_core::schema::transactions(), &transactions)?,
+        rejects,
+        stats,
+    })
+}
+
+/// Reads and maps every file of one source, handing the mapped records and transactions to
+/// `sink` block by block, in input order, as they are made: memory is about two blocks of
+/// input plus one block of output, whatever the size of the files (plus 16 bytes per row
+/// for the duplicate-id checks, and the rejects). Each block is parsed and mapped while the
+/// next one is read and the previous part is handed to `sink`. Returns the rejects (in file
+/// and line order) and the counts.
+///
+/// `sink`'s error type only has to take ingest's errors, so a caller can stop the source
+/// with its own error (a full disk while writing a part, say).
+#[tracing::instrument(skip_all, fields(source = %src.name))]
+pub fn ingest_source_parts<E, F>(
+    src: &SourceConfig,
+    base_dir: &Path,
+    opts: &MapOptions,
+    chunk_bytes: usize,
+    mut sink: F,
+) -> std::result::Result<(arrow::record_batch::RecordBatch, SourceStats), E>
+where
+    E: From<Error> + Send,
+    F: FnMut(Part) -> std::result::Result<(), E> + Send,
+{
     let files = source_files(src, base_dir)?;
     let mut mapper = mapping::Mapper::new(src, opts);
     let mut chunks = 0usize;
+    let mut pending: Option<Part> = None;
     for f in &files {
         let name = f.to_string_lossy().to_string();
         let mut reader = read::FileChunks::open(src, f, chunk_bytes)?;
         let mut current = reader.next_table()?;
         while let Some(table) = current {
             chunks += 1;
-            let (_, next) = rayon::join(|| mapper.add(&name, &table), || reader.next_table());
+            let handed = pending.take();
+            let (part, (next, sunk)) = rayon::join(
+                || {
+                    mapper.add(&name, &table);
+                    mapper.take_part()
+                },
+                || rayon::join(|| reader.next_table(), || handed.map(&mut sink)),
+            );
             drop(table);
+            sunk.transpose()?;
+            pending = part;
             current = next?;
         }
     }
+    if let Some(p) = pending {
+        sink(p)?;
+    }
     let mapped = mapper.finish();
+    if mapped.records.num_rows() > 0 {
+        sink(Part {
+            records: mapped.records,
+            transactions: mapped.transactions,
+        })?;
+    }
     tracing::info!(
         rows_read = mapped.stats.rows_read,
         accepted = mapped.stats.accepted,
@@ -167,7 +227,7 @@ pub fn ingest_source_chunked(
         chunks,
         "ingested"
     );
-    Ok(mapped)
+    Ok((mapped.rejects, mapped.stats))
 }
 
 #[cfg(test)]

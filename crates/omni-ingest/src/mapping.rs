@@ -267,6 +267,17 @@ impl ColBuilder {
         }
     }
 
+    fn len(&self) -> usize {
+        use arrow::array::ArrayBuilder;
+        match self {
+            ColBuilder::Text(b) => b.len(),
+            ColBuilder::Ts(b) => b.len(),
+            ColBuilder::Date(b) => b.len(),
+            ColBuilder::Bool(b) => b.len(),
+            ColBuilder::Line(b) => b.len(),
+        }
+    }
+
     fn finish(self) -> ArrayRef {
         match self {
             ColBuilder::Text(mut b) => Arc::new(b.finish()),
@@ -352,6 +363,51 @@ struct Tx<'a> {
     original: Option<&'a str>,
 }
 
+/// Records and transactions of a source mapped so far ([`Mapper::take_part`]).
+#[derive(Debug)]
+pub struct Part {
+    pub records: RecordBatch,
+    pub transactions: RecordBatch,
+}
+
+/// A set of ids kept as xxh3 128-bit hashes. Two distinct ids collide with probability about
+/// n²/2¹²⁹: for a billion ids, 10⁻²¹.
+#[derive(Default)]
+struct IdSet(FxHashSet<u128>);
+
+impl IdSet {
+    fn key(id: &str) -> u128 {
+        xxhash_rust::xxh3::xxh3_128(id.as_bytes())
+    }
+    fn contains(&self, id: &str) -> bool {
+        self.0.contains(&Self::key(id))
+    }
+    fn insert(&mut self, id: &str) {
+        self.0.insert(Self::key(id));
+    }
+    fn reserve(&mut self, n: usize) {
+        self.0.reserve(n);
+    }
+}
+
+/// Empty builders for the columns of `schema` (`source_records`).
+fn new_builders(schema: &arrow::datatypes::SchemaRef) -> Vec<ColBuilder> {
+    schema
+        .fields()
+        .iter()
+        .map(|f| match f.data_type() {
+            arrow::datatypes::DataType::Utf8 => ColBuilder::Text(StringBuilder::new()),
+            arrow::datatypes::DataType::Timestamp(..) => {
+                ColBuilder::Ts(TimestampMicrosecondBuilder::new())
+            }
+            arrow::datatypes::DataType::Date32 => ColBuilder::Date(Date32Builder::new()),
+            arrow::datatypes::DataType::Boolean => ColBuilder::Bool(BooleanBuilder::new()),
+            arrow::datatypes::DataType::UInt64 => ColBuilder::Line(UInt64Builder::new()),
+            t => unreachable!("unexpected type {t} in source_records"),
+        })
+        .collect()
+}
+
 /// The output of mapping one source (all its files).
 #[derive(Debug)]
 pub struct Mapped {
@@ -382,9 +438,10 @@ pub struct Mapper<'a> {
     rejects: Rejects,
     txs: Transactions,
     stats: SourceStats,
-    // Fx hashing: the ids are hashed twice per row, and SipHash showed in profiles.
-    seen_ids: FxHashSet<String>,
-    seen_tx: FxHashSet<String>,
+    /// Record and transaction ids seen so far, as 128-bit hashes: memory per row is 16
+    /// bytes, not a copy of the id (a 5 GB export has tens of millions of rows).
+    seen_ids: IdSet,
+    seen_tx: IdSet,
     last_file: Option<String>,
     /// Normalised phones of this source (its region), one cache per worker, when it maps a
     /// phone (empty otherwise).
@@ -394,20 +451,7 @@ pub struct Mapper<'a> {
 impl<'a> Mapper<'a> {
     pub fn new(src: &'a SourceConfig, opts: &'a MapOptions) -> Self {
         let schema = schema::source_records();
-        let builders: Vec<ColBuilder> = schema
-            .fields()
-            .iter()
-            .map(|f| match f.data_type() {
-                arrow::datatypes::DataType::Utf8 => ColBuilder::Text(StringBuilder::new()),
-                arrow::datatypes::DataType::Timestamp(..) => {
-                    ColBuilder::Ts(TimestampMicrosecondBuilder::new())
-                }
-                arrow::datatypes::DataType::Date32 => ColBuilder::Date(Date32Builder::new()),
-                arrow::datatypes::DataType::Boolean => ColBuilder::Bool(BooleanBuilder::new()),
-                arrow::datatypes::DataType::UInt64 => ColBuilder::Line(UInt64Builder::new()),
-                t => unreachable!("unexpected type {t} in source_records"),
-            })
-            .collect();
+        let builders = new_builders(&schema);
         Mapper {
             src,
             opts,
@@ -419,8 +463,8 @@ impl<'a> Mapper<'a> {
                 source: src.name.clone(),
                 ..Default::default()
             },
-            seen_ids: FxHashSet::default(),
-            seen_tx: FxHashSet::default(),
+            seen_ids: IdSet::default(),
+            seen_tx: IdSet::default(),
             last_file: None,
             phone_caches: if src.fields.contains_key(CanonicalField::Phone.name()) {
                 (0..rayon::current_num_threads().max(1))
@@ -897,7 +941,7 @@ impl<'a> Mapper<'a> {
                         continue;
                     }
                     // Accepted.
-                    seen_ids.insert(record_id.to_string());
+                    seen_ids.insert(record_id);
                     stats.accepted += 1;
                     if let Some(t) = tx {
                         txs.source.append_value(&src.name);
@@ -911,7 +955,7 @@ impl<'a> Mapper<'a> {
                         txs.kind
                             .append_value(if t.cents < 0 { "return" } else { "purchase" });
                         txs.original.append_option(t.original);
-                        seen_tx.insert(t.id.to_string());
+                        seen_tx.insert(t.id);
                         stats.transactions += 1;
                     }
                     accepted.push(r);
@@ -955,6 +999,24 @@ impl<'a> Mapper<'a> {
         if let Some((lo, phones, outs)) = pending {
             append(lo, phones, outs);
         }
+    }
+
+    /// Takes the records and transactions mapped since the last call (or the start), leaving
+    /// the mapper ready for more; `None` when there are none. Streaming callers write each
+    /// part out, so that memory does not grow with the input (rejects and counts stay until
+    /// [`finish`](Mapper::finish)).
+    pub fn take_part(&mut self) -> Option<Part> {
+        if self.builders.first().is_none_or(|b| b.len() == 0) {
+            return None;
+        }
+        let builders = std::mem::replace(&mut self.builders, new_builders(&self.schema));
+        let txs = std::mem::replace(&mut self.txs, Transactions::new());
+        let cols: Vec<ArrayRef> = builders.into_iter().map(ColBuilder::finish).collect();
+        Some(Part {
+            records: RecordBatch::try_new(self.schema.clone(), cols)
+                .expect("source_records schema matches"),
+            transactions: txs.finish(),
+        })
     }
 
     /// The mapped records, transactions and rejects, and the counts.

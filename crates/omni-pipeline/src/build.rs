@@ -248,6 +248,66 @@ fn prune(wh: &Warehouse, keep: usize, current: &str) -> Result<()> {
     Ok(())
 }
 
+/// One source's ingest output while it is made: its records and transactions written to
+/// Parquet parts, the columns the resolver reads kept in memory.
+struct SourceParts<'a> {
+    records: parquet_io::PartWriter,
+    transactions: parquet_io::PartWriter,
+    resolver_input: Vec<RecordBatch>,
+    identity: &'a omni_resolve::IdentityConfig,
+}
+
+/// What ingest kept of one source.
+struct IngestedSource {
+    records_part: PathBuf,
+    transactions_part: PathBuf,
+    resolver_input: Vec<RecordBatch>,
+    rejects: RecordBatch,
+    stats: SourceStats,
+}
+
+impl<'a> SourceParts<'a> {
+    fn create(
+        dir: &Path,
+        index: usize,
+        identity: &'a omni_resolve::IdentityConfig,
+    ) -> Result<Self> {
+        Ok(SourceParts {
+            records: parquet_io::PartWriter::create(
+                &dir.join(format!("{index:04}.{}.parquet", table::SOURCE_RECORDS)),
+                &schema::source_records(),
+            )?,
+            transactions: parquet_io::PartWriter::create(
+                &dir.join(format!("{index:04}.{}.parquet", table::TRANSACTIONS)),
+                &schema::transactions(),
+            )?,
+            resolver_input: Vec::new(),
+            identity,
+        })
+    }
+
+    fn write(&mut self, part: omni_ingest::Part) -> Result<()> {
+        if part.records.num_rows() > 0 {
+            self.records.write(&part.records)?;
+            self.resolver_input
+                .push(omni_resolve::resolver_input(&part.records, self.identity)?);
+        }
+        self.transactions.write(&part.transactions)
+    }
+
+    fn finish(self, rejects: RecordBatch, stats: SourceStats) -> Result<IngestedSource> {
+        let (records_part, _) = self.records.finish()?;
+        let (transactions_part, _) = self.transactions.finish()?;
+        Ok(IngestedSource {
+            records_part,
+            transactions_part,
+            resolver_input: self.resolver_input,
+            rejects,
+            stats,
+        })
+    }
+}
+
 async fn build_into(
     p: &Pipeline,
     wh: &Warehouse,
@@ -274,22 +334,28 @@ async fn build_into(
     // Sources whose files are unchanged since the published snapshot are reused from it.
     let incremental =
         crate::incremental::Incremental::new(previous.map(|prev| wh.snapshot_dir(prev)));
-    let mapped: Vec<omni_ingest::Mapped> = spec
+    // Each source's records and transactions are written to Parquet parts of their own as
+    // its blocks are mapped, keeping only the columns the resolver reads; the parts are then
+    // joined, in source order, without decoding them. Memory is bounded by blocks, not by
+    // the size of the exports.
+    let parts_dir = staging.join(".ingest");
+    std::fs::create_dir_all(&parts_dir).map_err(io(&parts_dir))?;
+    let ingested: Vec<IngestedSource> = spec
         .source
         .par_iter()
-        .map(|s| {
-            let m = incremental.ingest(p, s, &map_opts);
+        .enumerate()
+        .map(|(i, s)| {
+            let mut parts = SourceParts::create(&parts_dir, i, &spec.identity)?;
+            let (rejects, stats) = incremental.ingest(p, s, &map_opts, |part| parts.write(part))?;
+            let out = parts.finish(rejects, stats)?;
             let done = sources_done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
             if let Some(p) = &step_progress {
                 p.step("ingest", done, total_sources);
             }
-            m
+            Ok(out)
         })
         .collect::<Result<_>>()?;
-    let records: Vec<RecordBatch> = mapped.iter().map(|m| m.records.clone()).collect();
-    let txs: Vec<RecordBatch> = mapped.iter().map(|m| m.transactions.clone()).collect();
-    let rejects: Vec<RecordBatch> = mapped.iter().map(|m| m.rejects.clone()).collect();
-    let sources: Vec<SourceStats> = mapped.iter().map(|m| m.stats.clone()).collect();
+    let sources: Vec<SourceStats> = ingested.iter().map(|m| m.stats.clone()).collect();
     for s in &sources {
         if s.rows_read != s.accepted + s.rejected {
             return Err(Error::Internal(format!(
@@ -298,30 +364,29 @@ async fn build_into(
             )));
         }
     }
-    drop(mapped);
-    tables.insert(
-        table::SOURCE_RECORDS.into(),
-        parquet_io::write(
-            &file(table::SOURCE_RECORDS),
-            &schema::source_records(),
-            &records,
-        )?,
+    let records_parts: Vec<PathBuf> = ingested.iter().map(|m| m.records_part.clone()).collect();
+    let tx_parts: Vec<PathBuf> = ingested
+        .iter()
+        .map(|m| m.transactions_part.clone())
+        .collect();
+    let (written_records, written_txs) = rayon::join(
+        || parquet_io::concat(&records_parts, &file(table::SOURCE_RECORDS)),
+        || parquet_io::concat(&tx_parts, &file(table::TRANSACTIONS)),
     );
-    tables.insert(
-        table::TRANSACTIONS.into(),
-        parquet_io::write(&file(table::TRANSACTIONS), &schema::transactions(), &txs)?,
-    );
+    tables.insert(table::SOURCE_RECORDS.into(), written_records?);
+    tables.insert(table::TRANSACTIONS.into(), written_txs?);
+    std::fs::remove_dir_all(&parts_dir).map_err(io(&parts_dir))?;
+    let mut rejects = Vec::with_capacity(ingested.len());
+    let mut records = Vec::new();
+    for m in ingested {
+        rejects.push(m.rejects);
+        records.extend(m.resolver_input);
+    }
     tables.insert(
         table::REJECTS.into(),
         parquet_io::write(&file(table::REJECTS), &schema::rejects(), &rejects)?,
     );
-    drop(txs);
     drop(rejects);
-    // From here on only the resolver reads the records: keep its columns, free the rest.
-    let records: Vec<RecordBatch> = records
-        .into_iter()
-        .map(|b| omni_resolve::resolver_input(&b, &spec.identity))
-        .collect::<std::result::Result<_, _>>()?;
     let (read, rejected): (u64, u64) = sources
         .iter()
         .fold((0, 0), |(a, b), s| (a + s.rows_read, b + s.rejected));

@@ -15,8 +15,8 @@ use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, OnceLock};
 
 use arrow::array::{Array, BooleanArray, StringArray};
 use arrow::compute::filter_record_batch;
@@ -24,13 +24,15 @@ use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
 use omni_core::{schema, table};
 use omni_ingest::config::SourceConfig;
-use omni_ingest::{MapOptions, Mapped, SourceStats};
+use omni_ingest::{MapOptions, Part, SourceStats};
+use parquet::arrow::ProjectionMask;
+use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
+use parquet::file::statistics::Statistics;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result, io};
-use crate::parquet_io;
 use crate::validate::Pipeline;
 
 /// File name of the manifest in a snapshot.
@@ -116,11 +118,16 @@ fn config_hash(p: &Pipeline, s: &SourceConfig) -> String {
     hex(&h.finalize())
 }
 
-/// The previous snapshot's staged tables, read once when a source first needs them.
-struct PrevTables {
-    records: Vec<RecordBatch>,
-    transactions: Vec<RecordBatch>,
-    rejects: Vec<RecordBatch>,
+/// An error of one source's ingest: ingest's own, or the sink's (writing a part).
+enum SourceError {
+    Ingest(omni_ingest::Error),
+    Sink(Error),
+}
+
+impl From<omni_ingest::Error> for SourceError {
+    fn from(e: omni_ingest::Error) -> Self {
+        SourceError::Ingest(e)
+    }
 }
 
 /// Ingest of one build with reuse of the previous snapshot. Shared by the sources, which
@@ -128,7 +135,6 @@ struct PrevTables {
 pub struct Incremental {
     prev_dir: Option<PathBuf>,
     prev: BTreeMap<String, SourceEntry>,
-    tables: OnceLock<Option<PrevTables>>,
     entries: Mutex<Vec<SourceEntry>>,
     reused: AtomicUsize,
 }
@@ -153,7 +159,6 @@ impl Incremental {
                         .collect()
                 })
                 .unwrap_or_default(),
-            tables: OnceLock::new(),
             entries: Mutex::new(Vec::new()),
             reused: AtomicUsize::new(0),
         }
@@ -164,9 +169,20 @@ impl Incremental {
         self.reused.load(Ordering::Relaxed)
     }
 
-    /// Ingests one source, or takes its tables from the previous snapshot when its files
-    /// and configuration are unchanged.
-    pub fn ingest(&self, p: &Pipeline, s: &SourceConfig, opts: &MapOptions) -> Result<Mapped> {
+    /// Ingests one source, handing its records and transactions to `sink` part by part
+    /// (see [`omni_ingest::ingest_source_parts`]), or takes them from the previous
+    /// snapshot when its files and configuration are unchanged. Returns the source's
+    /// rejects and counts.
+    pub fn ingest<F>(
+        &self,
+        p: &Pipeline,
+        s: &SourceConfig,
+        opts: &MapOptions,
+        mut sink: F,
+    ) -> Result<(RecordBatch, SourceStats)>
+    where
+        F: FnMut(Part) -> Result<()> + Send,
+    {
         let ingest_err = |error: omni_ingest::Error| Error::Ingest {
             error: Box::new(error),
             source_name: s.name.clone(),
@@ -189,15 +205,30 @@ impl Incremental {
                 && e.files.len() == prints.len()
                 && e.files.iter().zip(&prints).all(|(a, b)| a.same_content(b))
         });
-        let reused = reusable.and_then(|e| self.take_previous(&s.name, &e.stats));
+        let reused = match reusable {
+            Some(e) => self
+                .reuse(&s.name, &e.stats, &mut sink)?
+                .map(|rejects| (rejects, e.stats.clone())),
+            None => None,
+        };
         let was_reused = reused.is_some();
-        let mapped = match reused {
-            Some(m) => {
+        let (rejects, stats) = match reused {
+            Some(r) => {
                 self.reused.fetch_add(1, Ordering::Relaxed);
                 tracing::info!(source = %s.name, "unchanged since the previous build: reused");
-                m
+                r
             }
-            None => omni_ingest::ingest_source(s, &p.base_dir, opts).map_err(ingest_err)?,
+            None => omni_ingest::ingest_source_parts(
+                s,
+                &p.base_dir,
+                opts,
+                omni_ingest::read::chunked::DEFAULT_CHUNK_BYTES,
+                |part| sink(part).map_err(SourceError::Sink),
+            )
+            .map_err(|e| match e {
+                SourceError::Ingest(e) => ingest_err(e),
+                SourceError::Sink(e) => e,
+            })?,
         };
         self.entries
             .lock()
@@ -207,45 +238,70 @@ impl Incremental {
                 config_hash: hash,
                 files: prints,
                 reused: was_reused,
-                stats: mapped.stats.clone(),
+                stats: stats.clone(),
             });
-        Ok(mapped)
+        Ok((rejects, stats))
     }
 
-    /// The previous snapshot's rows of `source`, or `None` when they cannot be used (tables
-    /// missing, or written with another schema).
-    fn take_previous(&self, source: &str, stats: &SourceStats) -> Option<Mapped> {
-        let t = self
-            .tables
-            .get_or_init(|| {
-                let dir = self.prev_dir.as_ref()?;
-                let read = |name: &str, want: SchemaRef| -> Option<Vec<RecordBatch>> {
-                    let batches = parquet_io::read(&dir.join(format!("{name}.parquet"))).ok()?;
-                    batches
-                        .iter()
-                        .all(|b| same_fields(&b.schema(), &want))
-                        .then_some(batches)
-                };
-                Some(PrevTables {
-                    records: read(table::SOURCE_RECORDS, schema::source_records())?,
-                    transactions: read(table::TRANSACTIONS, schema::transactions())?,
-                    rejects: read(table::REJECTS, schema::rejects())?,
-                })
+    /// Hands the previous snapshot's records and transactions of `source` to `sink` and
+    /// returns its rejects; `None`, before anything is handed over, when they cannot be used
+    /// (tables missing, written with another schema, or counts that do not add up to what
+    /// the previous build reported). Only the row groups whose statistics can hold `source`
+    /// are read, a batch at a time.
+    fn reuse(
+        &self,
+        source: &str,
+        stats: &SourceStats,
+        sink: &mut dyn FnMut(Part) -> Result<()>,
+    ) -> Result<Option<RecordBatch>> {
+        let Some(dir) = self.prev_dir.as_ref() else {
+            return Ok(None);
+        };
+        let tables = [
+            (
+                table::SOURCE_RECORDS,
+                schema::source_records(),
+                stats.accepted,
+            ),
+            (
+                table::TRANSACTIONS,
+                schema::transactions(),
+                stats.transactions,
+            ),
+            (table::REJECTS, schema::rejects(), stats.rejected),
+        ];
+        let mut found = Vec::new();
+        for (name, want, expected) in &tables {
+            let path = dir.join(format!("{name}.parquet"));
+            match PreviousRows::open(&path, source, want) {
+                Some(rows) if rows.count() == Some(*expected) => found.push(rows),
+                _ => return Ok(None),
+            }
+        }
+        let [records, transactions, rejects]: [PreviousRows; 3] = found
+            .try_into()
+            .map_err(|_| Error::Internal("three previous tables expected".into()))?;
+        records.each(|b| {
+            sink(Part {
+                records: b,
+                transactions: RecordBatch::new_empty(schema::transactions()),
             })
-            .as_ref()?;
-        let records = rows_of(&t.records, source, schema::source_records())?;
-        let transactions = rows_of(&t.transactions, source, schema::transactions())?;
-        let rejects = rows_of(&t.rejects, source, schema::rejects())?;
-        // The counts must still add up to what the previous build reported.
-        (records.num_rows() as u64 == stats.accepted
-            && rejects.num_rows() as u64 == stats.rejected
-            && transactions.num_rows() as u64 == stats.transactions)
-            .then(|| Mapped {
-                records,
-                transactions,
-                rejects,
-                stats: stats.clone(),
+        })?;
+        transactions.each(|b| {
+            sink(Part {
+                records: RecordBatch::new_empty(schema::source_records()),
+                transactions: b,
             })
+        })?;
+        let mut kept = Vec::new();
+        rejects.each(|b| {
+            kept.push(b);
+            Ok(())
+        })?;
+        Ok(Some(arrow::compute::concat_batches(
+            &schema::rejects(),
+            &kept,
+        )?))
     }
 
     /// Writes the manifest of this build into its snapshot directory, sources in name order.
@@ -266,6 +322,109 @@ impl Incremental {
     }
 }
 
+/// One source's rows in a table of the previous snapshot.
+struct PreviousRows {
+    path: PathBuf,
+    source: String,
+    schema: SchemaRef,
+    /// Row groups whose `source` statistics can hold the source (a build writes each
+    /// source's rows in row groups of their own).
+    groups: Vec<usize>,
+    source_col: usize,
+}
+
+impl PreviousRows {
+    /// `None` when the file is missing, unreadable or of another schema than `want`.
+    fn open(path: &Path, source: &str, want: &SchemaRef) -> Option<PreviousRows> {
+        let b = ParquetRecordBatchReaderBuilder::try_new(File::open(path).ok()?).ok()?;
+        if !same_fields(b.schema(), want) {
+            return None;
+        }
+        let source_col = want.index_of("source").ok()?;
+        let meta = b.metadata();
+        let leaf = meta
+            .file_metadata()
+            .schema_descr()
+            .columns()
+            .iter()
+            .position(|c| c.name() == "source")?;
+        let groups = meta
+            .row_groups()
+            .iter()
+            .enumerate()
+            .filter(|(_, rg)| match rg.column(leaf).statistics() {
+                Some(Statistics::ByteArray(st)) => match (st.min_opt(), st.max_opt()) {
+                    (Some(lo), Some(hi)) => {
+                        lo.data() <= source.as_bytes() && source.as_bytes() <= hi.data()
+                    }
+                    _ => true,
+                },
+                _ => true,
+            })
+            .map(|(i, _)| i)
+            .collect();
+        Some(PreviousRows {
+            path: path.to_path_buf(),
+            source: source.to_string(),
+            schema: want.clone(),
+            groups,
+            source_col,
+        })
+    }
+
+    fn reader(&self, only_source: bool) -> Option<ParquetRecordBatchReader> {
+        let b = ParquetRecordBatchReaderBuilder::try_new(File::open(&self.path).ok()?).ok()?;
+        let b = if only_source {
+            let mask = ProjectionMask::roots(b.parquet_schema(), [self.source_col]);
+            b.with_projection(mask)
+        } else {
+            b
+        };
+        b.with_row_groups(self.groups.clone())
+            .with_batch_size(65_536)
+            .build()
+            .ok()
+    }
+
+    fn mask(&self, col: &dyn Array) -> Option<BooleanArray> {
+        let src = col.as_any().downcast_ref::<StringArray>()?;
+        Some(
+            (0..src.len())
+                .map(|i| Some(src.is_valid(i) && src.value(i) == self.source))
+                .collect(),
+        )
+    }
+
+    /// The source's rows, reading only the `source` column; `None` if it cannot be read.
+    fn count(&self) -> Option<u64> {
+        let mut n = 0u64;
+        for b in self.reader(true)? {
+            let mask = self.mask(b.ok()?.column(0).as_ref())?;
+            n += mask.true_count() as u64;
+        }
+        Some(n)
+    }
+
+    /// Calls `f` with each batch of the source's rows, in file order.
+    fn each(&self, mut f: impl FnMut(RecordBatch) -> Result<()>) -> Result<()> {
+        let unreadable = || Error::Internal(format!("cannot read {}", self.path.display()));
+        for b in self.reader(false).ok_or_else(unreadable)? {
+            let b = b?;
+            let mask = self
+                .mask(b.column(self.source_col).as_ref())
+                .ok_or_else(unreadable)?;
+            let kept = filter_record_batch(&b, &mask)?;
+            if kept.num_rows() > 0 {
+                f(RecordBatch::try_new(
+                    self.schema.clone(),
+                    kept.columns().to_vec(),
+                )?)?;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Same column names and types (metadata aside).
 fn same_fields(a: &SchemaRef, b: &SchemaRef) -> bool {
     a.fields().len() == b.fields().len()
@@ -275,24 +434,10 @@ fn same_fields(a: &SchemaRef, b: &SchemaRef) -> bool {
             .all(|(x, y)| x.name() == y.name() && x.data_type() == y.data_type())
 }
 
-/// The rows of `batches` whose `source` column is `source`, as one batch of `schema`.
-fn rows_of(batches: &[RecordBatch], source: &str, schema: SchemaRef) -> Option<RecordBatch> {
-    let mut parts = Vec::new();
-    for b in batches {
-        let col = b.column_by_name("source")?;
-        let src = col.as_any().downcast_ref::<StringArray>()?;
-        let mask: BooleanArray = (0..src.len())
-            .map(|i| Some(src.is_valid(i) && src.value(i) == source))
-            .collect();
-        let kept = filter_record_batch(b, &mask).ok()?;
-        parts.push(RecordBatch::try_new(schema.clone(), kept.columns().to_vec()).ok()?);
-    }
-    arrow::compute::concat_batches(&schema, &parts).ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::parquet_io;
 
     #[test]
     fn fingerprints_see_content_not_time() {
