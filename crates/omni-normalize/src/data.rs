@@ -13,6 +13,7 @@ use crate::name::fold_name;
 const NICKNAMES: &str = include_str!("../data/nicknames.csv");
 const PARTICLES: &str = include_str!("../data/surname_particles.txt");
 const STREET_WORDS: &str = include_str!("../data/street_abbreviations.csv");
+const LANDLINE_AREAS: &str = include_str!("../data/landline_areas.csv");
 
 /// Data lines of a table: comments (`#`), blank lines and the header row (`header`) skipped.
 fn rows<'a>(text: &'a str, header: &'a str) -> impl Iterator<Item = &'a str> {
@@ -75,6 +76,24 @@ pub(crate) static STREET: LazyLock<HashMap<String, StreetWord>> = LazyLock::new(
             ))
         })
         .collect()
+});
+
+/// (country code, national prefix) → folded area, and the longest prefix in digits.
+pub(crate) type LandlineAreas = (HashMap<(String, String), String>, usize);
+
+/// Landline prefixes: (country code, national prefix) → folded area name, and the longest
+/// prefix of the table (in digits).
+pub(crate) static LANDLINE_AREA: LazyLock<LandlineAreas> = LazyLock::new(|| {
+    let mut longest = 0;
+    let map = rows(LANDLINE_AREAS, "country,")
+        .filter_map(|l| {
+            let mut it = l.splitn(3, ',');
+            let (country, prefix, area) = (it.next()?, it.next()?, it.next()?);
+            longest = longest.max(prefix.len());
+            Some(((country.to_string(), prefix.to_string()), fold_name(area)?))
+        })
+        .collect();
+    (map, longest)
 });
 
 #[cfg(test)]

@@ -114,6 +114,26 @@ impl PhoneCache {
     }
 }
 
+/// The area (folded town name, as [`crate::fold_name`] folds a city) of a geographic
+/// landline in E.164 form (`+34954123456` → `sevilla`), from the reference table
+/// `data/landline_areas.csv` (longest prefix wins); `None` for mobiles, non-geographic
+/// numbers and countries the table does not cover.
+pub fn landline_area(e164: &str) -> Option<&'static str> {
+    let digits = e164.strip_prefix('+')?;
+    if !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let (table, longest) = &*crate::data::LANDLINE_AREA;
+    // Country codes are one to three digits.
+    (1..=3.min(digits.len())).find_map(|cc| {
+        let (country, national) = digits.split_at(cc);
+        (1..=(*longest).min(national.len()))
+            .rev()
+            .find_map(|k| table.get(&(country.to_string(), national[..k].to_string())))
+            .map(String::as_str)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -186,5 +206,27 @@ mod tests {
             Some("+447911123456")
         );
         assert_eq!(es.normalize("07911 123456"), None);
+    }
+
+    #[test]
+    fn landline_areas_by_longest_prefix() {
+        for (phone, area) in [
+            ("+34914123456", Some("madrid")),
+            ("+34954123456", Some("sevilla")),
+            ("+34955123456", Some("sevilla")),
+            ("+34981123456", Some("a coruna")),
+            ("+442071234567", Some("london")),
+            ("+441612345678", Some("manchester")),
+            ("+441223123456", Some("cambridge")),
+            // Mobiles, non-geographic numbers, uncovered countries, junk.
+            ("+34612345678", None),
+            ("+447700900123", None),
+            ("+34901123456", None),
+            ("+33142123456", None),
+            ("954123456", None),
+            ("+34 954", None),
+        ] {
+            assert_eq!(landline_area(phone), area, "{phone}");
+        }
     }
 }

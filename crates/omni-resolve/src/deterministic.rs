@@ -979,6 +979,41 @@ mod tests {
     }
 
     #[test]
+    fn a_landline_places_a_record_without_a_city() {
+        use crate::compare::Comparison;
+        use crate::probabilistic::{Memo, level};
+        const C: &str = "city";
+        const P: &str = "phone";
+        let rows: Vec<Row> = vec![
+            // A call-centre contact: a Seville landline, no city.
+            ("cc", "1", &[(P, "+34954123456")]),
+            ("web", "2", &[(C, "Sevilla"), (P, "+34611223344")]),
+            ("web", "3", &[(C, "Madrid"), (P, "+34699887766")]),
+            // A mobile says nothing about the place.
+            ("cc", "4", &[(P, "+34655443322")]),
+            ("web", "5", &[(C, "Sevilla"), (P, "+34954999999")]),
+        ];
+        let batch = records(&rows);
+        let f = crate::features::Features::extract(&batch, &[0, 1, 2, 3, 4]).unwrap();
+        let mut memo = Memo::default();
+        let mut lv = |c: Comparison, a, b| {
+            let l = level(&f, c, a, b, &mut memo);
+            assert_eq!(l, level(&f, c, b, a, &mut Memo::default()), "symmetric");
+            c.levels()[l as usize]
+        };
+        assert_eq!(lv(Comparison::City, 0, 1), "landline area agrees");
+        assert_eq!(lv(Comparison::City, 0, 2), "landline area differs");
+        assert_eq!(lv(Comparison::City, 3, 1), "null");
+        // Two cities are compared as cities, whatever the phones.
+        assert_eq!(lv(Comparison::City, 1, 4), "exact");
+        assert_eq!(lv(Comparison::City, 2, 4), "different");
+        // A landline against a mobile differs less than two mobiles or two landlines.
+        assert_eq!(lv(Comparison::Phone, 0, 1), "landline and other");
+        assert_eq!(lv(Comparison::Phone, 1, 2), "different");
+        assert_eq!(lv(Comparison::Phone, 0, 4), "different");
+    }
+
+    #[test]
     fn contact_guard_refuses_customers_whose_emails_and_phones_all_differ() {
         const E: &str = "email_match";
         const P: &str = "phone";

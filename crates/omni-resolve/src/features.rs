@@ -130,6 +130,9 @@ pub struct Features {
     pub postcode: Interned,
     pub address: Interned,
     pub city: Interned,
+    /// Town of the record's landline (`omni_normalize::landline_area`, folded), when its
+    /// phone is a geographic landline the reference table knows.
+    pub phone_area: Interned,
     pub email: Interned,
     pub phone: Interned,
     pub national_id: Interned,
@@ -183,6 +186,7 @@ impl Features {
         let canon: Normalizer = &|f: &str| Some(canonical_first(f).into_owned());
         let pc: Normalizer = &|c: &str| Some(postcode_key(c).into_owned());
         let addr: Normalizer = &omni_normalize::normalize_address;
+        let area: Normalizer = &|p: &str| omni_normalize::landline_area(p).map(str::to_string);
         Ok(Features {
             n,
             first: Interned::from_strs(n, |p| cell(&first, p), None),
@@ -201,6 +205,7 @@ impl Features {
             postcode: Interned::from_strs(n, |p| cell(&postcode, p), Some(pc)),
             address: Interned::from_strs(n, |p| cell(&address, p), Some(addr)),
             city: Interned::from_strs(n, |p| cell(&city, p), Some(fold)),
+            phone_area: Interned::from_strs(n, |p| cell(&phone, p), Some(area)),
             email: Interned::from_strs(n, |p| cell(&email, p), None),
             phone: Interned::from_strs(n, |p| cell(&phone, p), None),
             national_id: Interned::from_strs(n, |p| cell(&nid, p), None),

@@ -384,15 +384,34 @@ pub fn level(f: &Features, c: Comparison, a: usize, b: usize, memo: &mut Memo) -
         Comparison::Address => text(&f.address, memo, &compare::address),
         // The city is evidence only when a postcode is missing: two records with one
         // postcode are in one city, and counting both would count the place twice.
+        // A record without a city but with a landline is placed by its area code.
         Comparison::City => {
+            let (ca, cb) = (f.city.get(a), f.city.get(b));
             if f.place_by_postcode && f.postcode.ids[a] != NONE && f.postcode.ids[b] != NONE {
                 0
-            } else {
+            } else if ca.is_some() && cb.is_some() {
                 text(&f.city, memo, &compare::city)
+            } else if let (Some(city), Some(area)) = (ca, f.phone_area.get(b)) {
+                compare::city_by_area(area, city)
+            } else if let (Some(area), Some(city)) = (f.phone_area.get(a), cb) {
+                compare::city_by_area(area, city)
+            } else {
+                0
             }
         }
         Comparison::Email => text(&f.email, memo, &compare::email),
-        Comparison::Phone => text(&f.phone, memo, &compare::phone),
+        // A geographic landline against a number that is not one (a mobile, usually): people
+        // have both, so the difference says less than two different mobiles.
+        Comparison::Phone => {
+            let l = text(&f.phone, memo, &compare::phone);
+            if l == c.different_level()
+                && (f.phone_area.ids[a] == NONE) != (f.phone_area.ids[b] == NONE)
+            {
+                c.different_level() - 1
+            } else {
+                l
+            }
+        }
         Comparison::NationalId => text(&f.national_id, memo, &compare::national_id),
     }
 }
@@ -561,9 +580,9 @@ pub fn initial_m(c: Comparison) -> Vec<f64> {
         Comparison::BirthDate => &[0.0, 0.92, 0.02, 0.04, 0.02],
         Comparison::Postcode => &[0.0, 0.85, 0.10, 0.05],
         Comparison::Address => &[0.0, 0.60, 0.20, 0.08, 0.12],
-        Comparison::City => &[0.0, 0.90, 0.05, 0.05],
+        Comparison::City => &[0.0, 0.85, 0.05, 0.04, 0.02, 0.04],
         Comparison::Email => &[0.0, 0.85, 0.02, 0.13],
-        Comparison::Phone => &[0.0, 0.85, 0.02, 0.13],
+        Comparison::Phone => &[0.0, 0.85, 0.02, 0.06, 0.07],
         Comparison::NationalId => &[0.0, 0.90, 0.05, 0.05],
     };
     debug_assert_eq!(m.len(), c.n_levels());
