@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
+use rustc_hash::FxHashMap;
 use rustc_hash::FxHashSet as HashSet;
 
 use crate::name::fold_name;
@@ -78,11 +79,21 @@ pub(crate) static STREET: LazyLock<HashMap<String, StreetWord>> = LazyLock::new(
         .collect()
 });
 
-/// (country code, national prefix) → folded area, and the longest prefix in digits.
-pub(crate) type LandlineAreas = (HashMap<(String, String), String>, usize);
+/// Landline prefixes by [`area_key`] → folded area name, and the longest prefix of the table
+/// (in digits).
+pub(crate) type LandlineAreas = (FxHashMap<u64, String>, usize);
 
-/// Landline prefixes: (country code, national prefix) → folded area name, and the longest
-/// prefix of the table (in digits).
+/// A country code and a national prefix (ASCII digits, at most 9 each) as one integer:
+/// lookups without allocating.
+pub(crate) fn area_key(country: &str, prefix: &str) -> Option<u64> {
+    let num = |s: &str| -> Option<u64> {
+        (s.len() <= 9 && !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| s.bytes().fold(0u64, |n, b| n * 10 + u64::from(b - b'0')))
+    };
+    Some((num(country)? << 34) | ((prefix.len() as u64) << 30) | num(prefix)?)
+}
+
+/// The table `data/landline_areas.csv`, parsed once.
 pub(crate) static LANDLINE_AREA: LazyLock<LandlineAreas> = LazyLock::new(|| {
     let mut longest = 0;
     let map = rows(LANDLINE_AREAS, "country,")
@@ -90,7 +101,7 @@ pub(crate) static LANDLINE_AREA: LazyLock<LandlineAreas> = LazyLock::new(|| {
             let mut it = l.splitn(3, ',');
             let (country, prefix, area) = (it.next()?, it.next()?, it.next()?);
             longest = longest.max(prefix.len());
-            Some(((country.to_string(), prefix.to_string()), fold_name(area)?))
+            Some((area_key(country, prefix)?, fold_name(area)?))
         })
         .collect();
     (map, longest)
@@ -113,5 +124,19 @@ mod tests {
         assert!(PARTICLES_SET.contains("del") && PARTICLES_SET.contains("van"));
         assert!(GIVEN_NAMES.contains("maria") && GIVEN_NAMES.contains("william"));
         assert!(!GIVEN_NAMES.contains("del"));
+        let area_rows = rows(LANDLINE_AREAS, "country,").count();
+        assert_eq!(
+            LANDLINE_AREA.0.len(),
+            area_rows,
+            "a prefix appears twice or does not parse"
+        );
+        assert_eq!(area_key("34", "91"), area_key("34", "91"));
+        assert_ne!(
+            area_key("34", "91"),
+            area_key("34", "091"),
+            "the length is in the key"
+        );
+        assert_ne!(area_key("34", "91"), area_key("3", "491"));
+        assert_eq!(area_key("34", "9x"), None);
     }
 }

@@ -129,7 +129,7 @@ pub fn landline_area(e164: &str) -> Option<&'static str> {
         let (country, national) = digits.split_at(cc);
         (1..=(*longest).min(national.len()))
             .rev()
-            .find_map(|k| table.get(&(country.to_string(), national[..k].to_string())))
+            .find_map(|k| table.get(&crate::data::area_key(country, &national[..k])?))
             .map(String::as_str)
     })
 }
