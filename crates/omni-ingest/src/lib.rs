@@ -5,8 +5,9 @@
 //! or in `rejects` with its file, line, raw text and reason, and the counts add up
 //! ([`SourceStats`]: `rows_read == accepted + rejected`).
 //!
-//! Entry point: [`ingest_source`] for one `[[source]]` of a pipeline file
-//! ([`config::SourceConfig`]). Reading is in [`read`] (polars for CSV and Parquet, crossing to
+//! Entry points: [`ingest_source_parts`] for one `[[source]]` of a pipeline file
+//! ([`config::SourceConfig`]), handing its output over block by block (what `omni build`
+//! uses, writing each part to Parquet), and [`ingest_source`], which keeps it all. Reading is in [`read`] (polars for CSV and Parquet, crossing to
 //! arrow-rs zero-copy), typed parsing in [`parse`], normalisers in [`normalize`] (the `omni-normalize` crate), the mapping
 //! to canonical fields in [`mapping`].
 //!
