@@ -257,30 +257,26 @@ impl Incremental {
         let Some(dir) = self.prev_dir.as_ref() else {
             return Ok(None);
         };
-        let tables = [
-            (
+        // Each table's rows of the source, if readable and as many as last time.
+        let open = |name: &str, want: SchemaRef, expected: u64| {
+            PreviousRows::open(&dir.join(format!("{name}.parquet")), source, &want)
+                .filter(|rows| rows.count() == Some(expected))
+        };
+        let (Some(records), Some(transactions), Some(rejects)) = (
+            open(
                 table::SOURCE_RECORDS,
                 schema::source_records(),
                 stats.accepted,
             ),
-            (
+            open(
                 table::TRANSACTIONS,
                 schema::transactions(),
                 stats.transactions,
             ),
-            (table::REJECTS, schema::rejects(), stats.rejected),
-        ];
-        let mut found = Vec::new();
-        for (name, want, expected) in &tables {
-            let path = dir.join(format!("{name}.parquet"));
-            match PreviousRows::open(&path, source, want) {
-                Some(rows) if rows.count() == Some(*expected) => found.push(rows),
-                _ => return Ok(None),
-            }
-        }
-        let [records, transactions, rejects]: [PreviousRows; 3] = found
-            .try_into()
-            .map_err(|_| Error::Internal("three previous tables expected".into()))?;
+            open(table::REJECTS, schema::rejects(), stats.rejected),
+        ) else {
+            return Ok(None);
+        };
         records.each(|b| {
             sink(Part {
                 records: b,
