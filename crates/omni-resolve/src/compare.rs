@@ -71,6 +71,7 @@ impl Comparison {
                 "shared surname",
                 "jw>=0.92",
                 "jw>=0.80",
+                "second surname differs",
                 "swapped with first name",
                 "different",
             ],
@@ -191,6 +192,20 @@ pub fn first_name(a: &str, b: &str, canon_a: &str, canon_b: &str) -> u8 {
     if fa == fb {
         return 2;
     }
+    // Two compound names whose first given names differ are two people: "jose maria" and
+    // "rosa maria", "maria jose" and "jose luis" (a family's shared mailbox). Only their first
+    // given names compare, which keeps a typo in one ("jsoe maria") close. An initial
+    // ("m carmen") is left to the rules below.
+    if a.contains(' ') && b.contains(' ') && fa.len() > 1 && fb.len() > 1 {
+        let s = jw(fa, fb);
+        return if s >= 0.92 {
+            3
+        } else if s >= 0.85 {
+            4
+        } else {
+            7
+        };
+    }
     // Compound names: "maria del carmen" vs "carmen", "jose antonio" vs "antonio"; also
     // through the nickname table ("lola" is "dolores", a part of "maria dolores").
     let shares_word = |a: &str, b: &str| {
@@ -231,6 +246,26 @@ pub fn last_name(a: &str, b: &str) -> u8 {
     let ta = surname_tokens(a);
     let tb = surname_tokens(b);
     if ta.iter().any(|x| x.len() > 1 && tb.contains(x)) {
+        // Both sides write two surnames and only one agrees: "martinez suarez" and
+        // "martinez blanco" are two people of one family, not one person who left a
+        // surname out ("martinez"), wrote them the other way round or misspelt one
+        // ("martinez suares").
+        let differs = |p: &[&str], q: &[&str]| {
+            let rest: Vec<&&str> = p.iter().filter(|x| !q.contains(x)).collect();
+            !rest.is_empty() && rest.iter().all(|x| x.len() > 1)
+        };
+        if ta.len() >= 2
+            && tb.len() >= 2
+            && differs(&ta, &tb)
+            && differs(&tb, &ta)
+            && !ta.iter().filter(|x| !tb.contains(x)).any(|x| {
+                tb.iter()
+                    .filter(|y| !ta.contains(y))
+                    .any(|y| jw(x, y) >= 0.85)
+            })
+        {
+            return 5;
+        }
         return 2;
     }
     let s = jw(a, b);
@@ -248,7 +283,7 @@ pub fn last_name(a: &str, b: &str) -> u8 {
     if s1 >= 0.80 {
         return 4;
     }
-    6
+    7
 }
 
 const PARTICLES: [&str; 12] = [
@@ -604,6 +639,12 @@ mod tests {
         assert_eq!(first_name("lola", "maria", "dolores", "maria"), 7);
         assert_eq!(l("jose luis", "jose"), 2);
         assert_eq!(l("maria del carmen", "carmen"), 2);
+        // Two compound names with different first given names: two people, even with a
+        // word in common; a typo in the first given name stays close.
+        assert_eq!(l("jose maria", "rosa maria"), 7);
+        assert_eq!(l("maria jose", "jose luis"), 7);
+        assert_eq!(l("jsoe maria", "jose maria"), 3);
+        assert_eq!(l("maria del carmen", "maria carmen"), 2);
         assert_eq!(l("cristina", "christina"), 3);
         assert_eq!(l("jon", "john"), 3);
         assert_eq!(l("j", "javier"), 5);
@@ -620,9 +661,17 @@ mod tests {
         assert_eq!(last_name("de la fuente", "fuente ruiz"), 2);
         assert_eq!(last_name("smith", "smyth"), 4);
         assert_eq!(last_name("rodriguez", "rodrigues"), 3);
-        assert_eq!(last_name("garcia", "perez"), 6);
+        assert_eq!(last_name("garcia", "perez"), 7);
+        // Two surnames each, one shared and the other different: two people.
+        assert_eq!(last_name("martinez suarez", "martinez blanco"), 5);
+        assert_eq!(last_name("medina garcia", "marcos medina"), 5);
+        // ... but not a misspelt, left-out or reordered second surname.
+        assert_eq!(last_name("martinez suarez", "martinez suares"), 2);
+        assert_eq!(last_name("martinez suarez", "martinez"), 2);
+        assert_eq!(last_name("martinez suarez", "suarez martinez"), 2);
+        assert_eq!(Comparison::LastName.levels()[5], "second surname differs");
         // a particle alone is not a shared surname
-        assert_eq!(last_name("de leon", "de soto"), 6);
+        assert_eq!(last_name("de leon", "de soto"), 7);
     }
 
     #[test]

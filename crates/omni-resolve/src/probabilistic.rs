@@ -576,7 +576,7 @@ fn exact_agreement(f: &Features, c: Comparison) -> Option<f64> {
 pub fn initial_m(c: Comparison) -> Vec<f64> {
     let m: &[f64] = match c {
         Comparison::FirstName => &[0.0, 0.80, 0.08, 0.04, 0.02, 0.02, 0.01, 0.03],
-        Comparison::LastName => &[0.0, 0.80, 0.12, 0.04, 0.02, 0.01, 0.01],
+        Comparison::LastName => &[0.0, 0.80, 0.12, 0.04, 0.02, 0.005, 0.01, 0.005],
         Comparison::BirthDate => &[0.0, 0.92, 0.02, 0.04, 0.02],
         Comparison::Postcode => &[0.0, 0.85, 0.10, 0.05],
         Comparison::Address => &[0.0, 0.60, 0.20, 0.08, 0.12],
