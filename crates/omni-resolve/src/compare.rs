@@ -179,7 +179,7 @@ fn jw_ascii(a: &[u8], b: &[u8]) -> f64 {
 
 /// First names: exact, same formal name (via the nickname table: `canon` is the formal name
 /// of each side), close spellings, one side an initial of the other, different.
-pub fn first_name(a: &str, b: &str, canon_a: &str, canon_b: &str) -> u8 {
+pub fn first_name<'a>(a: &'a str, b: &'a str, canon_a: &str, canon_b: &str) -> u8 {
     if a == b {
         return 1;
     }
@@ -190,7 +190,23 @@ pub fn first_name(a: &str, b: &str, canon_a: &str, canon_b: &str) -> u8 {
     let fa = a.split(' ').next().unwrap_or(a);
     let fb = b.split(' ').next().unwrap_or(b);
     if fa == fb {
-        return 2;
+        // "maria del carmen" and "maria dolores", "jose luis" and "jose antonio": one first
+        // given name, then different ones, are two people. A misspelt second name ("maria
+        // dolroes") stays close; a name left out ("jose") or a particle does not count.
+        let rest = |s: &'a str| s.split(' ').skip(1).filter(|w| !PARTICLES.contains(w));
+        let (mut ra, mut rb) = (rest(a).peekable(), rest(b).peekable());
+        if ra.peek().is_none() || rb.peek().is_none() || rest(a).any(|w| rest(b).any(|v| v == w)) {
+            return 2;
+        }
+        let (ra, rb) = (
+            ra.collect::<Vec<_>>().join(" "),
+            rb.collect::<Vec<_>>().join(" "),
+        );
+        return if jw(&ra, &rb) >= 0.85 || one_edit_apart(&ra, &rb) {
+            2
+        } else {
+            7
+        };
     }
     // Two compound names whose first given names differ are two people: "jose maria" and
     // "rosa maria", "maria jose" and "jose luis" (a family's shared mailbox). Only their first
@@ -246,25 +262,18 @@ pub fn last_name(a: &str, b: &str) -> u8 {
     let ta = surname_tokens(a);
     let tb = surname_tokens(b);
     if ta.iter().any(|x| x.len() > 1 && tb.contains(x)) {
-        // Both sides write two surnames and only one agrees: "martinez suarez" and
-        // "martinez blanco" are two people of one family, not one person who left a
-        // surname out ("martinez"), wrote them the other way round or misspelt one
-        // ("martinez suares").
-        let differs = |p: &[&str], q: &[&str]| {
-            let rest: Vec<&&str> = p.iter().filter(|x| !q.contains(x)).collect();
-            !rest.is_empty() && rest.iter().all(|x| x.len() > 1)
-        };
-        if ta.len() >= 2
-            && tb.len() >= 2
-            && differs(&ta, &tb)
-            && differs(&tb, &ta)
-            && !ta.iter().filter(|x| !tb.contains(x)).any(|x| {
-                tb.iter()
-                    .filter(|y| !ta.contains(y))
-                    .any(|y| jw(x, y) >= 0.85)
-            })
-        {
-            return 5;
+        // Both sides write two surnames, one agrees in its place and the other is
+        // different: "martinez suarez" and "martinez blanco" are two people of one family,
+        // not one person who left a surname out ("martinez"), wrote them the other way
+        // round or misspelt one ("martinez suares"). A compound first name split into the
+        // surnames ("angel sanchez" for Miguel Ángel Sánchez) puts the shared one elsewhere.
+        if let ([a1, a2], [b1, b2]) = (ta.as_slice(), tb.as_slice()) {
+            let differ = |x: &str, y: &str| {
+                x.len() > 1 && y.len() > 1 && jw(x, y) < 0.85 && !one_edit_apart(x, y)
+            };
+            if (a1 == b1 && differ(a2, b2)) || (a2 == b2 && differ(a1, b1)) {
+                return 5;
+            }
         }
         return 2;
     }
@@ -645,6 +654,11 @@ mod tests {
         assert_eq!(l("maria jose", "jose luis"), 7);
         assert_eq!(l("jsoe maria", "jose maria"), 3);
         assert_eq!(l("maria del carmen", "maria carmen"), 2);
+        // One first given name, then different ones: two people; a typo is the same name.
+        assert_eq!(l("maria del carmen", "maria dolores"), 7);
+        assert_eq!(l("jose luis", "jose antonio"), 7);
+        assert_eq!(l("maria dolores", "maria dolroes"), 2);
+        assert_eq!(l("jose luis", "jose kuis"), 2);
         assert_eq!(l("cristina", "christina"), 3);
         assert_eq!(l("jon", "john"), 3);
         assert_eq!(l("j", "javier"), 5);
@@ -664,7 +678,9 @@ mod tests {
         assert_eq!(last_name("garcia", "perez"), 7);
         // Two surnames each, one shared and the other different: two people.
         assert_eq!(last_name("martinez suarez", "martinez blanco"), 5);
-        assert_eq!(last_name("medina garcia", "marcos medina"), 5);
+        assert_eq!(last_name("medina garcia", "marcos garcia"), 5);
+        assert_eq!(last_name("angel sanchez", "sanchez perez"), 2);
+        assert_eq!(last_name("gil garcia", "gli garcia"), 2);
         // ... but not a misspelt, left-out or reordered second surname.
         assert_eq!(last_name("martinez suarez", "martinez suares"), 2);
         assert_eq!(last_name("martinez suarez", "martinez"), 2);

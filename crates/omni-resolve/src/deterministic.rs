@@ -864,6 +864,52 @@ mod tests {
                 "C2",
                 &[(E, "mromero@x.es"), (F, "lola"), (L, "romero hidalgo")],
             ),
+            // Two compound first names that share a word: a couple's mailbox.
+            (
+                "web",
+                "K1",
+                &[
+                    (E, "santoscasa@x.es"),
+                    (F, "jose maria"),
+                    (L, "santos garcia"),
+                ],
+            ),
+            (
+                "web",
+                "K2",
+                &[
+                    (E, "santoscasa@x.es"),
+                    (F, "rosa maria"),
+                    (L, "santos hidalgo"),
+                ],
+            ),
+            // A father and son of one name share a landline: their second surnames differ.
+            (
+                "web",
+                "P1",
+                &[(E, "pardo@x.es"), (F, "manuel"), (L, "pardo santiago")],
+            ),
+            (
+                "web",
+                "P2",
+                &[(E, "pardo@x.es"), (F, "manuel"), (L, "pardo guerrero")],
+            ),
+            // One person, the second surname misspelt once and left out once.
+            (
+                "web",
+                "M1",
+                &[(E, "msuarez@x.es"), (F, "marta"), (L, "martinez suarez")],
+            ),
+            (
+                "web",
+                "M2",
+                &[(E, "msuarez@x.es"), (F, "marta"), (L, "martinez suares")],
+            ),
+            (
+                "web",
+                "M3",
+                &[(E, "msuarez@x.es"), (F, "marta"), (L, "martinez")],
+            ),
         ];
         let r = resolve(
             &[records(&rows)],
@@ -879,7 +925,11 @@ mod tests {
         assert_eq!(c("S1"), c("S2"));
         assert_eq!(c("N1"), c("N2"));
         assert_eq!(c("C1"), c("C2"));
-        assert_eq!(r.stats.guard_actions.get("family_guard"), Some(&1));
+        assert_ne!(c("K1"), c("K2"));
+        assert_ne!(c("P1"), c("P2"));
+        assert_eq!(c("M1"), c("M2"));
+        assert_eq!(c("M1"), c("M3"));
+        assert_eq!(r.stats.guard_actions.get("family_guard"), Some(&3));
     }
 
     #[test]

@@ -77,8 +77,9 @@ impl Refusal {
             Refusal::CannotLink { field } => {
                 format!("cannot-link: the two sides have different {field} values")
             }
-            Refusal::Family => "family guard: different first names and no matching birth date \
-                                (a shared mailbox or landline, not one person)"
+            Refusal::Family => "family guard: different first names or second surnames and no \
+                                matching birth date (a shared mailbox or landline, not one \
+                                person)"
                 .into(),
             Refusal::BirthDates => "birth-date guard: the two customers' birth dates disagree \
                                     (a namesake, not one person)"
@@ -202,6 +203,24 @@ impl<'a> Guarded<'a> {
         swapped(a, b) || swapped(b, a)
     }
 
+    /// Whether the two clusters' surnames say relatives: both write two surnames, one agrees
+    /// and the other does not ("pardo santiago" and "pardo guerrero": a father and son who
+    /// share a landline), and no surname of one is exactly one of the other's.
+    fn relatives(&self, a: &State, b: &State) -> bool {
+        let last = |id: u32| self.f.last.values[id as usize].as_str();
+        let mut second_differs = false;
+        for &x in &a.lasts {
+            for &y in &b.lasts {
+                match compare::last_name(last(x), last(y)) {
+                    1 => return false,
+                    5 => second_differs = true,
+                    _ => {}
+                }
+            }
+        }
+        second_differs
+    }
+
     /// Whether a link between `a` and `b` may be made, and why not.
     pub fn check(&mut self, a: usize, b: usize, family: bool) -> Result<(), Refusal> {
         let (ra, rb) = (self.uf.find(a), self.uf.find(b));
@@ -233,7 +252,7 @@ impl<'a> Guarded<'a> {
                     .any(|&x| sb.dobs.iter().any(|&y| compare::birth_date(x, y) <= 3));
             // Different first names are two people unless their birth dates agree (then it
             // is one person known by two names); without birth dates the names decide.
-            if !dob_agree && !self.first_names_agree(sa, sb) {
+            if !dob_agree && (!self.first_names_agree(sa, sb) || self.relatives(sa, sb)) {
                 return Err(Refusal::Family);
             }
         }
