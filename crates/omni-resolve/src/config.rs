@@ -88,7 +88,7 @@ fn yes() -> bool {
     true
 }
 fn default_threshold() -> f64 {
-    0.95
+    0.9
 }
 fn default_comparisons() -> Vec<String> {
     [
