@@ -44,6 +44,13 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A Parquet file that could not be written or read (a full disk, a damaged file).
+    #[error("cannot {action} {}: {message}", path.display())]
+    Parquet {
+        path: PathBuf,
+        action: &'static str,
+        message: String,
+    },
     /// A user mistake outside the pipeline file (an unknown run id, say).
     #[error("{0}")]
     User(String),
@@ -62,7 +69,27 @@ impl Classify for Error {
             Error::Resolve(e) => e.kind(),
             Error::Profile(e) => e.kind(),
             Error::Sql(e) => e.kind(),
-            Error::Io { .. } | Error::Internal(_) => ErrorKind::Internal,
+            Error::Io { .. } | Error::Parquet { .. } | Error::Internal(_) => ErrorKind::Internal,
+        }
+    }
+}
+
+/// Names the file in a Parquet error; an I/O failure underneath (a full disk) keeps its own
+/// message ("No space left on device").
+pub(crate) fn pq(
+    path: &std::path::Path,
+    action: &'static str,
+) -> impl FnOnce(parquet::errors::ParquetError) -> Error {
+    let path = path.to_path_buf();
+    move |e| {
+        let message = match &e {
+            parquet::errors::ParquetError::External(inner) => inner.to_string(),
+            _ => e.to_string(),
+        };
+        Error::Parquet {
+            path,
+            action,
+            message,
         }
     }
 }

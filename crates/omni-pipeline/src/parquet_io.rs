@@ -10,27 +10,40 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
 
-use crate::error::{Result, io};
+use crate::error::{Result, io, pq};
 
 /// Writes batches to `path` (Snappy) and fsyncs it; returns the row count.
 pub fn write(path: &Path, schema: &SchemaRef, batches: &[RecordBatch]) -> Result<u64> {
     let file = File::create(path).map_err(io(path))?;
-    let mut w = ArrowWriter::try_new(file, schema.clone(), Some(writer_props()))?;
+    let mut w = ArrowWriter::try_new(file, schema.clone(), Some(writer_props()))
+        .map_err(pq(path, "write"))?;
     let mut rows = 0u64;
     for b in batches {
-        w.write(b)?;
+        w.write(b).map_err(pq(path, "write"))?;
         rows += b.num_rows() as u64;
     }
-    let file = w.into_inner()?;
+    let file = w.into_inner().map_err(pq(path, "write"))?;
     file.sync_all().map_err(io(path))?;
     Ok(rows)
 }
 
 /// Reads a whole Parquet file.
 pub fn read(path: &Path) -> Result<Vec<RecordBatch>> {
-    let file = File::open(path).map_err(io(path))?;
-    let reader = ParquetRecordBatchReaderBuilder::try_new(file)?.build()?;
-    Ok(reader.collect::<std::result::Result<Vec<_>, _>>()?)
+    let file = File::open(path).map_err(|e| open_err(path, e))?;
+    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
+        .and_then(|b| b.build())
+        .map_err(pq(path, "read"))?;
+    reader
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|e| pq(path, "read")(e.into()))
+}
+
+fn open_err(path: &Path, e: std::io::Error) -> crate::error::Error {
+    crate::error::Error::Parquet {
+        path: path.to_path_buf(),
+        action: "open",
+        message: e.to_string(),
+    }
 }
 
 fn writer_props() -> WriterProperties {
@@ -51,14 +64,15 @@ impl PartWriter {
         let file = File::create(path).map_err(io(path))?;
         Ok(PartWriter {
             path: path.to_path_buf(),
-            writer: ArrowWriter::try_new(file, schema.clone(), Some(writer_props()))?,
+            writer: ArrowWriter::try_new(file, schema.clone(), Some(writer_props()))
+                .map_err(pq(path, "write"))?,
             rows: 0,
         })
     }
 
     pub fn write(&mut self, batch: &RecordBatch) -> Result<()> {
         if batch.num_rows() > 0 {
-            self.writer.write(batch)?;
+            self.writer.write(batch).map_err(pq(&self.path, "write"))?;
             self.rows += batch.num_rows() as u64;
         }
         Ok(())
@@ -67,7 +81,7 @@ impl PartWriter {
     /// Closes the file (not synced: parts are inputs of [`concat`]); returns its path and
     /// row count.
     pub fn finish(self) -> Result<(std::path::PathBuf, u64)> {
-        self.writer.close()?;
+        self.writer.close().map_err(pq(&self.path, "write"))?;
         Ok((self.path, self.rows))
     }
 }
@@ -83,8 +97,10 @@ pub fn concat(inputs: &[std::path::PathBuf], path: &Path) -> Result<u64> {
     let opened = inputs
         .iter()
         .map(|p| {
-            let f = File::open(p).map_err(io(p))?;
-            let meta = ParquetMetaDataReader::new().parse_and_finish(&f)?;
+            let f = File::open(p).map_err(|e| open_err(p, e))?;
+            let meta = ParquetMetaDataReader::new()
+                .parse_and_finish(&f)
+                .map_err(pq(p, "read"))?;
             Ok((p, f, meta))
         })
         .collect::<Result<Vec<_>>>()?;
@@ -107,29 +123,33 @@ pub fn concat(inputs: &[std::path::PathBuf], path: &Path) -> Result<u64> {
         .set_key_value_metadata(first.file_metadata().key_value_metadata().cloned())
         .build();
     let out = File::create(path).map_err(io(path))?;
-    let mut w = SerializedFileWriter::new(out, expected, std::sync::Arc::new(props))?;
+    let write_err = || pq(path, "write");
+    let mut w =
+        SerializedFileWriter::new(out, expected, std::sync::Arc::new(props)).map_err(write_err())?;
     let mut rows = 0u64;
     for (_, f, meta) in &opened {
         for rg in meta.row_groups() {
-            let mut rg_out = w.next_row_group()?;
+            let mut rg_out = w.next_row_group().map_err(write_err())?;
             for column in rg.columns() {
-                rg_out.append_column(
-                    f,
-                    ColumnCloseResult {
-                        bytes_written: column.compressed_size() as u64,
-                        rows_written: rg.num_rows() as u64,
-                        metadata: column.clone(),
-                        bloom_filter: None,
-                        column_index: None,
-                        offset_index: None,
-                    },
-                )?;
+                rg_out
+                    .append_column(
+                        f,
+                        ColumnCloseResult {
+                            bytes_written: column.compressed_size() as u64,
+                            rows_written: rg.num_rows() as u64,
+                            metadata: column.clone(),
+                            bloom_filter: None,
+                            column_index: None,
+                            offset_index: None,
+                        },
+                    )
+                    .map_err(write_err())?;
             }
-            rg_out.close()?;
+            rg_out.close().map_err(write_err())?;
             rows += rg.num_rows() as u64;
         }
     }
-    let file = w.into_inner()?;
+    let file = w.into_inner().map_err(write_err())?;
     file.sync_all().map_err(io(path))?;
     Ok(rows)
 }
@@ -156,6 +176,57 @@ mod tests {
             ],
         )
         .unwrap()
+    }
+
+    #[test]
+    fn write_and_read_errors_name_the_file() {
+        let schema: SchemaRef = Arc::new(Schema::new(vec![
+            Field::new("s", DataType::Utf8, true),
+            Field::new("n", DataType::Int64, false),
+            Field::new(
+                "t",
+                DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+                false,
+            ),
+        ]));
+        // A full disk: /dev/full accepts the open and fails every write.
+        let full = Path::new("/dev/full");
+        if full.exists() {
+            let e = write(full, &schema, &[batch(&schema, 0, 10_000)]).unwrap_err();
+            let msg = e.to_string();
+            assert!(
+                msg.starts_with("cannot write /dev/full: ") && msg.contains("No space left"),
+                "{msg}"
+            );
+            let mut w = PartWriter::create(full, &schema).unwrap();
+            let e = w
+                .write(&batch(&schema, 0, 10_000))
+                .and_then(|_| w.finish().map(|_| ()))
+                .unwrap_err();
+            assert!(e.to_string().starts_with("cannot write /dev/full: "), "{e}");
+        }
+        // A damaged file and a missing one.
+        let dir = tempfile::tempdir().unwrap();
+        let bad = dir.path().join("damaged.parquet");
+        std::fs::write(&bad, b"not parquet at all").unwrap();
+        let msg = read(&bad).unwrap_err().to_string();
+        assert!(
+            msg.starts_with(&format!("cannot read {}: ", bad.display())),
+            "{msg}"
+        );
+        let missing = dir.path().join("missing.parquet");
+        let msg = read(&missing).unwrap_err().to_string();
+        assert!(
+            msg.starts_with(&format!("cannot open {}: ", missing.display())),
+            "{msg}"
+        );
+        let msg = concat(&[bad.clone()], &dir.path().join("out.parquet"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.starts_with(&format!("cannot read {}: ", bad.display())),
+            "{msg}"
+        );
     }
 
     #[test]
