@@ -220,7 +220,7 @@ mod tests {
             msg.starts_with(&format!("cannot open {}: ", missing.display())),
             "{msg}"
         );
-        let msg = concat(&[bad.clone()], &dir.path().join("out.parquet"))
+        let msg = concat(std::slice::from_ref(&bad), &dir.path().join("out.parquet"))
             .unwrap_err()
             .to_string();
         assert!(
