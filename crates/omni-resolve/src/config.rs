@@ -25,8 +25,9 @@ pub struct IdentityConfig {
     #[serde(default = "default_cannot_link")]
     pub cannot_link: Vec<String>,
     /// Shared identifiers (a family mailbox, a household landline) whose links are refused
-    /// when the two sides are clearly different people: first names that do not agree and
-    /// no agreeing birth date. `probabilistic` checks the probabilistic tier's links too
+    /// when the two sides are clearly different people: first names that do not agree, or
+    /// two surnames each with one differing in its place (relatives), and no agreeing birth
+    /// date. `probabilistic` checks the probabilistic tier's links too
     /// (a household shares a surname and an address).
     #[serde(default = "default_family_guard")]
     pub family_guard: Vec<String>,
