@@ -424,8 +424,30 @@ async fn build_into(
         identity_map: &prev_map,
         history: &prev_hist,
     });
-    let res = omni_resolve::resolve(&records, &spec.identity, &blocked, prev_ids, run_id)?;
+    // The edges (tens of millions at 10 M records) are written as they are made.
+    let mut edges =
+        parquet_io::PartWriter::create(&file(table::IDENTITY_EDGES), &schema::identity_edges())?;
+    let mut edge_error = None;
+    let res = omni_resolve::resolve_streaming(
+        &records,
+        &spec.identity,
+        &blocked,
+        prev_ids,
+        run_id,
+        &mut |batch| {
+            edges.write(&batch).map_err(|e| {
+                let message = e.to_string();
+                edge_error = Some(e);
+                omni_resolve::Error::Sink(message)
+            })
+        },
+    );
+    let res = match (res, edge_error) {
+        (Err(_), Some(e)) => return Err(e),
+        (res, _) => res?,
+    };
     drop(records);
+    tables.insert(table::IDENTITY_EDGES.into(), edges.finish_synced()?);
     tables.insert(
         table::CUSTOMER_ID_HISTORY.into(),
         parquet_io::write(
@@ -440,14 +462,6 @@ async fn build_into(
             &file(table::IDENTITY_MAP),
             &schema::identity_map(),
             std::slice::from_ref(&res.identity_map),
-        )?,
-    );
-    tables.insert(
-        table::IDENTITY_EDGES.into(),
-        parquet_io::write(
-            &file(table::IDENTITY_EDGES),
-            &schema::identity_edges(),
-            std::slice::from_ref(&res.identity_edges),
         )?,
     );
     let identity = res.stats.clone();

@@ -84,6 +84,14 @@ impl PartWriter {
         self.writer.close().map_err(pq(&self.path, "write"))?;
         Ok((self.path, self.rows))
     }
+
+    /// Closes and fsyncs the file (a warehouse table written in parts); returns its row
+    /// count.
+    pub fn finish_synced(self) -> Result<u64> {
+        let file = self.writer.into_inner().map_err(pq(&self.path, "write"))?;
+        file.sync_all().map_err(io(&self.path))?;
+        Ok(self.rows)
+    }
 }
 
 /// Writes the row groups of `inputs` (Parquet files of one schema), in order, to `path`

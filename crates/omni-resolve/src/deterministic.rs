@@ -25,7 +25,8 @@ use crate::stable_ids::{self, IdStats, PreviousIds};
 pub struct Resolution {
     /// `identity_map`: (source, record_id, customer_id), sorted by source and record id.
     pub identity_map: RecordBatch,
-    /// `identity_edges`: every candidate link, kept or rejected.
+    /// `identity_edges`: every candidate link, kept or rejected (empty from
+    /// [`resolve_streaming`], which hands them to its sink).
     pub identity_edges: RecordBatch,
     /// `customer_id_history`: the previous snapshot's events and this run's.
     pub history: RecordBatch,
@@ -222,7 +223,14 @@ enum Decided {
     Refused,
 }
 
-struct Edges {
+/// Where `identity_edges` goes, a batch at a time, in row order.
+pub type EdgeSink<'s> = dyn FnMut(RecordBatch) -> Result<()> + 's;
+
+/// Rows of `identity_edges` handed to the sink together: tens of millions of edges at 10 M
+/// records are written as they are made instead of held (about 60 MB a batch).
+const EDGE_BATCH_ROWS: usize = 1 << 18;
+
+struct Edges<'a, 'b> {
     ls: StringBuilder,
     lr: StringBuilder,
     rs: StringBuilder,
@@ -232,19 +240,125 @@ struct Edges {
     weight: Float64Builder,
     decision: StringBuilder,
     reason: StringBuilder,
+    sink: &'a mut EdgeSink<'b>,
+    batch_rows: usize,
+    /// The sink's first error; nothing more is handed over after it.
+    failed: Option<Error>,
+}
+
+impl<'a, 'b> Edges<'a, 'b> {
+    fn new(sink: &'a mut EdgeSink<'b>, batch_rows: usize) -> Self {
+        Edges {
+            ls: StringBuilder::new(),
+            lr: StringBuilder::new(),
+            rs: StringBuilder::new(),
+            rr: StringBuilder::new(),
+            rule: StringBuilder::new(),
+            value: StringBuilder::new(),
+            weight: Float64Builder::new(),
+            decision: StringBuilder::new(),
+            reason: StringBuilder::new(),
+            sink,
+            batch_rows: batch_rows.max(1),
+            failed: None,
+        }
+    }
+
+    /// Hands the rows so far to the sink (none: nothing).
+    fn flush(&mut self) {
+        use arrow::array::ArrayBuilder;
+        if self.failed.is_some() || self.ls.len() == 0 {
+            return;
+        }
+        let cols: Vec<ArrayRef> = vec![
+            Arc::new(self.ls.finish()),
+            Arc::new(self.lr.finish()),
+            Arc::new(self.rs.finish()),
+            Arc::new(self.rr.finish()),
+            Arc::new(self.rule.finish()),
+            Arc::new(self.value.finish()),
+            Arc::new(self.weight.finish()),
+            Arc::new(self.decision.finish()),
+            Arc::new(self.reason.finish()),
+        ];
+        let r = RecordBatch::try_new(schema::identity_edges(), cols)
+            .map_err(Error::from)
+            .and_then(|b| (self.sink)(b));
+        if let Err(e) = r {
+            self.failed = Some(e);
+        }
+    }
+
+    /// After a row: hands a full batch over.
+    fn row_added(&mut self) {
+        use arrow::array::ArrayBuilder;
+        if self.ls.len() >= self.batch_rows {
+            self.flush();
+        }
+    }
+
+    /// Hands the last rows over; the sink's error, if it failed.
+    fn finish(mut self) -> Result<()> {
+        self.flush();
+        match self.failed {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
 }
 
 /// Resolves records by deterministic identifiers. `blocked` holds normalised values per rule;
 /// `previous` is the last published snapshot's identity, whose ids carry over
 /// ([`stable_ids`](crate::stable_ids)). The result depends only on the set of records (and
 /// the previous snapshot), not on their order.
-#[tracing::instrument(skip_all)]
 pub fn resolve(
     batches: &[RecordBatch],
     cfg: &IdentityConfig,
     blocked: &HashMap<String, HashSet<String>>,
     previous: Option<PreviousIds<'_>>,
     run_id: &str,
+) -> Result<Resolution> {
+    let mut parts = Vec::new();
+    let mut res = resolve_streaming(batches, cfg, blocked, previous, run_id, &mut |b| {
+        parts.push(b);
+        Ok(())
+    })?;
+    res.identity_edges = concat_batches(&schema::identity_edges(), &parts)?;
+    Ok(res)
+}
+
+/// [`resolve`], handing `identity_edges` to `edges` a batch at a time as the edges are made
+/// (in the same row order) instead of holding them: the returned [`Resolution`]'s
+/// `identity_edges` is empty. A sink error stops nothing but the sink and is returned at
+/// the end.
+pub fn resolve_streaming(
+    batches: &[RecordBatch],
+    cfg: &IdentityConfig,
+    blocked: &HashMap<String, HashSet<String>>,
+    previous: Option<PreviousIds<'_>>,
+    run_id: &str,
+    edges: &mut EdgeSink<'_>,
+) -> Result<Resolution> {
+    resolve_batched(
+        batches,
+        cfg,
+        blocked,
+        previous,
+        run_id,
+        EDGE_BATCH_ROWS,
+        edges,
+    )
+}
+
+#[tracing::instrument(skip_all)]
+fn resolve_batched(
+    batches: &[RecordBatch],
+    cfg: &IdentityConfig,
+    blocked: &HashMap<String, HashSet<String>>,
+    previous: Option<PreviousIds<'_>>,
+    run_id: &str,
+    edge_batch_rows: usize,
+    edges: &mut EdgeSink<'_>,
 ) -> Result<Resolution> {
     let records = concat_columns(batches, &resolver_columns(cfg)?)?;
     let sources = text_column(&records, col::SOURCE)?;
@@ -294,17 +408,7 @@ pub fn resolve(
         })
         .collect::<Result<Vec<_>>>()?;
     let mut g = Guarded::new(&features, unique_fields, cfg.max_cluster_size.max(1));
-    let mut e = Edges {
-        ls: StringBuilder::new(),
-        lr: StringBuilder::new(),
-        rs: StringBuilder::new(),
-        rr: StringBuilder::new(),
-        rule: StringBuilder::new(),
-        value: StringBuilder::new(),
-        weight: Float64Builder::new(),
-        decision: StringBuilder::new(),
-        reason: StringBuilder::new(),
-    };
+    let mut e = Edges::new(edges, edge_batch_rows);
     let mut stats = ResolveStats {
         records: n as u64,
         ..Default::default()
@@ -353,6 +457,7 @@ pub fn resolve(
         e.weight.append_option(weight);
         e.decision.append_value(decision);
         e.reason.append_value(reason);
+        e.row_added();
     };
     for (rule, shared) in cfg.deterministic.iter().zip(grouped) {
         let blocked_here = blocked.get(rule).unwrap_or(&no_block);
@@ -694,18 +799,8 @@ pub fn resolve(
         Arc::new(mc.finish()),
     ];
     let identity_map = RecordBatch::try_new(schema::identity_map(), map_cols)?;
-    let edge_cols: Vec<ArrayRef> = vec![
-        Arc::new(e.ls.finish()),
-        Arc::new(e.lr.finish()),
-        Arc::new(e.rs.finish()),
-        Arc::new(e.rr.finish()),
-        Arc::new(e.rule.finish()),
-        Arc::new(e.value.finish()),
-        Arc::new(e.weight.finish()),
-        Arc::new(e.decision.finish()),
-        Arc::new(e.reason.finish()),
-    ];
-    let identity_edges = RecordBatch::try_new(schema::identity_edges(), edge_cols)?;
+    e.finish()?;
+    let identity_edges = RecordBatch::new_empty(schema::identity_edges());
     tracing::info!(records = n, customers = stats.customers, "resolved");
     Ok(Resolution {
         identity_map,
@@ -930,6 +1025,64 @@ mod tests {
         assert_eq!(c("M1"), c("M2"));
         assert_eq!(c("M1"), c("M3"));
         assert_eq!(r.stats.guard_actions.get("family_guard"), Some(&3));
+    }
+
+    #[test]
+    fn edges_stream_in_batches_in_the_collected_order() {
+        let blocked = HashMap::from([(
+            "email".to_string(),
+            HashSet::from(["test@test.com".to_string()]),
+        )]);
+        let cfg = IdentityConfig::default();
+        let whole = resolve(&[records(&sample())], &cfg, &blocked, None, "r1").unwrap();
+        assert!(
+            whole.identity_edges.num_rows() > 2,
+            "{}",
+            whole.identity_edges.num_rows()
+        );
+        let mut parts: Vec<RecordBatch> = Vec::new();
+        let streamed = resolve_batched(
+            &[records(&sample())],
+            &cfg,
+            &blocked,
+            None,
+            "r1",
+            2,
+            &mut |b| {
+                parts.push(b);
+                Ok(())
+            },
+        )
+        .unwrap();
+        // Two rows a batch (the last may be short), the same rows in the same order, the
+        // same customers; the streamed resolution holds no edges itself.
+        assert_eq!(
+            parts.len(),
+            whole.identity_edges.num_rows().div_ceil(2),
+            "{parts:?}"
+        );
+        assert!(parts.iter().all(|b| b.num_rows() <= 2 && b.num_rows() > 0));
+        let joined = concat_batches(&schema::identity_edges(), &parts).unwrap();
+        assert_eq!(joined, whole.identity_edges);
+        assert_eq!(streamed.identity_map, whole.identity_map);
+        assert_eq!(streamed.identity_edges.num_rows(), 0);
+        // A failing sink: its error comes back, once, and nothing is handed over after it.
+        let mut calls = 0;
+        let err = resolve_batched(
+            &[records(&sample())],
+            &cfg,
+            &blocked,
+            None,
+            "r1",
+            2,
+            &mut |_| {
+                calls += 1;
+                Err(Error::Sink("disk full".into()))
+            },
+        )
+        .unwrap_err();
+        assert_eq!(err.to_string(), "identity_edges: disk full");
+        assert_eq!(calls, 1);
     }
 
     #[test]

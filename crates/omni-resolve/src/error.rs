@@ -16,13 +16,16 @@ pub enum Error {
     MissingColumn(String),
     #[error("arrow error: {0}")]
     Arrow(#[from] arrow::error::ArrowError),
+    /// The caller's `identity_edges` sink failed (a write error, say).
+    #[error("identity_edges: {0}")]
+    Sink(String),
 }
 
 impl Classify for Error {
     fn kind(&self) -> ErrorKind {
         match self {
             Error::UnknownIdentifier(_) | Error::Config(_) => ErrorKind::User,
-            Error::MissingColumn(_) | Error::Arrow(_) => ErrorKind::Internal,
+            Error::MissingColumn(_) | Error::Arrow(_) | Error::Sink(_) => ErrorKind::Internal,
         }
     }
 }

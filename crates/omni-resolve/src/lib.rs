@@ -34,8 +34,8 @@ pub mod union_find;
 
 pub use config::{IdentityConfig, ProbabilisticConfig};
 pub use deterministic::{
-    ClusterSummary, Resolution, ResolveStats, WeightBin, resolve, resolver_columns, resolver_input,
-    validate,
+    ClusterSummary, EdgeSink, Resolution, ResolveStats, WeightBin, resolve, resolve_streaming,
+    resolver_columns, resolver_input, validate,
 };
 pub use error::{Error, Result};
 pub use probabilistic::Model;
