@@ -172,9 +172,16 @@ fn run_id(now: DateTime<Utc>, config_hash: &str) -> String {
 }
 
 async fn write_frame(df: datafusion::dataframe::DataFrame, path: &Path) -> Result<u64> {
+    use futures::StreamExt;
+    // Batch by batch as the query makes them: the result (10 M records: tens of millions of
+    // timeline events) is never held whole next to the query's own state.
     let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
-    let batches = df.collect().await?;
-    parquet_io::write(path, &schema, &batches)
+    let mut stream = df.execute_stream().await?;
+    let mut out = parquet_io::PartWriter::create(path, &schema)?;
+    while let Some(batch) = stream.next().await {
+        out.write(&batch?)?;
+    }
+    out.finish_synced()
 }
 
 /// Runs a validated pipeline and publishes a new snapshot.
