@@ -14,17 +14,11 @@ use crate::error::{Result, io, pq};
 
 /// Writes batches to `path` (Snappy) and fsyncs it; returns the row count.
 pub fn write(path: &Path, schema: &SchemaRef, batches: &[RecordBatch]) -> Result<u64> {
-    let file = File::create(path).map_err(io(path))?;
-    let mut w = ArrowWriter::try_new(file, schema.clone(), Some(writer_props()))
-        .map_err(pq(path, "write"))?;
-    let mut rows = 0u64;
+    let mut w = PartWriter::create(path, schema)?;
     for b in batches {
-        w.write(b).map_err(pq(path, "write"))?;
-        rows += b.num_rows() as u64;
+        w.write(b)?;
     }
-    let file = w.into_inner().map_err(pq(path, "write"))?;
-    file.sync_all().map_err(io(path))?;
-    Ok(rows)
+    w.finish_synced()
 }
 
 /// Reads a whole Parquet file.

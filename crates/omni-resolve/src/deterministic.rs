@@ -5,7 +5,7 @@ use rustc_hash::FxHashMap;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, Float64Builder, StringArray, StringBuilder};
+use arrow::array::{Array, ArrayBuilder, ArrayRef, Float64Builder, StringArray, StringBuilder};
 use arrow::compute::concat_batches;
 use arrow::record_batch::RecordBatch;
 use omni_core::fields::CanonicalField;
@@ -266,7 +266,6 @@ impl<'a, 'b> Edges<'a, 'b> {
 
     /// Hands the rows so far to the sink (none: nothing).
     fn flush(&mut self) {
-        use arrow::array::ArrayBuilder;
         if self.failed.is_some() || self.ls.len() == 0 {
             return;
         }
@@ -291,7 +290,6 @@ impl<'a, 'b> Edges<'a, 'b> {
 
     /// After a row: hands a full batch over.
     fn row_added(&mut self) {
-        use arrow::array::ArrayBuilder;
         if self.ls.len() >= self.batch_rows {
             self.flush();
         }
