@@ -344,10 +344,11 @@ fn pairs_and_scoring(c: &mut Criterion) {
     });
     g.bench_function("scoring_pairs", |b| {
         b.iter(|| {
+            let table = model.weights(&features);
             cand.pairs
                 .iter()
                 .zip(&patterns)
-                .map(|(&(a, _), &p)| model.total(&features, p, a as usize))
+                .map(|(&(a, _), &p)| table.total(p, a as usize))
                 .sum::<f64>()
         })
     });

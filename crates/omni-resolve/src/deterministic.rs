@@ -622,11 +622,12 @@ fn resolve_batched(
         let m = probabilistic::fit(&features, &plan, &cand, &patterns, known_pairs, pc);
         tracing::debug!(model = ?m, "fitted");
         lap("u sampled and model fitted");
+        let table = m.weights(&features);
         let weights: Vec<f64> = cand
             .pairs
             .par_iter()
             .zip(&patterns)
-            .map(|(&(a, _), &pat)| m.total(&features, pat, a as usize))
+            .map(|(&(a, _), &pat)| table.total(pat, a as usize))
             .collect();
         let threshold_w = (pc.threshold / (1.0 - pc.threshold)).log2();
         let keep_w = (pc.keep_edges_above / (1.0 - pc.keep_edges_above)).log2();
@@ -693,7 +694,7 @@ fn resolve_batched(
                 .par_iter()
                 .map(|&i| {
                     let (a, _) = cand.pairs[i];
-                    let scored = m.score(&features, patterns[i], a as usize);
+                    let scored = table.score(patterns[i], a as usize);
                     let blocks: Vec<&str> = (0..plan.rules.len())
                         .filter(|r| cand.rules[i] & (1 << r) != 0)
                         .map(|r| plan.rule_names[r].as_str())

@@ -425,17 +425,20 @@ pub fn pattern(f: &Features, comps: &[Comparison], a: usize, b: usize, memo: &mu
     p
 }
 
-/// The patterns of many pairs, in parallel chunks with a memo each (same result at any
-/// thread count: the memo only caches pure functions).
+/// The patterns of many pairs, one comparison at a time (its two columns and its memo stay in
+/// cache, instead of every column of both records for each pair), in parallel chunks with a
+/// memo each (same result at any thread count: the memo only caches pure functions).
 pub fn patterns(f: &Features, comps: &[Comparison], pairs: &[(u32, u32)]) -> Vec<u64> {
     let mut out = vec![0u64; pairs.len()];
-    out.par_chunks_mut(32_768)
-        .zip(pairs.par_chunks(32_768))
-        .for_each_init(Memo::default, |memo, (out, chunk)| {
-            for (o, &(a, b)) in out.iter_mut().zip(chunk) {
-                *o = pattern(f, comps, a as usize, b as usize, memo);
-            }
-        });
+    for (k, &c) in comps.iter().enumerate() {
+        out.par_chunks_mut(32_768)
+            .zip(pairs.par_chunks(32_768))
+            .for_each_init(Memo::default, |memo, (out, chunk)| {
+                for (o, &(a, b)) in out.iter_mut().zip(chunk) {
+                    *o |= (level(f, c, a as usize, b as usize, memo) as u64) << (4 * k);
+                }
+            });
+    }
     out
 }
 
@@ -806,18 +809,32 @@ impl Model {
         if l == 0 {
             return 0.0;
         }
-        let mut u = self.u[k][l];
-        if l == 1 && self.tf[k] {
-            let tf = match self.comparisons[k] {
-                Comparison::FirstName => f.first.tf(a),
-                Comparison::LastName => f.last.tf(a),
-                Comparison::City => f.city.tf(a),
-                _ => 0.0,
-            };
+        if l == 1
+            && let Some(col) = self.tf_column(f, k)
+        {
+            let tf = col.tf(a);
             if tf > 0.0 {
-                u = tf;
+                return self.weight(k, l, tf);
             }
         }
+        self.weight(k, l, self.u[k][l])
+    }
+
+    /// The interned column whose term frequencies adjust exact agreement of comparison `k`.
+    fn tf_column<'f>(&self, f: &'f Features, k: usize) -> Option<&'f crate::features::Interned> {
+        if !self.tf[k] {
+            return None;
+        }
+        match self.comparisons[k] {
+            Comparison::FirstName => Some(&f.first),
+            Comparison::LastName => Some(&f.last),
+            Comparison::City => Some(&f.city),
+            _ => None,
+        }
+    }
+
+    /// log2(m / u) of level `l` of comparison `k` (`l` ≥ 1) with the given u.
+    fn weight(&self, k: usize, l: usize, u: f64) -> f64 {
         let w = (self.m[k][l] / u.max(1e-12)).log2();
         if l >= 2 {
             // Partial agreement is never stronger evidence than exact agreement (a level
@@ -845,11 +862,49 @@ impl Model {
                 (l as u8, self.part(f, k, l, a))
             })
             .collect();
-        let total = self.prior_weight() + parts.iter().map(|x| x.1).sum::<f64>();
-        Scored {
-            parts,
-            total,
-            probability: probability(total),
+        scored(self.prior_weight(), parts)
+    }
+
+    /// The weights of every level, and of every value's exact agreement where frequencies
+    /// adjust it, computed once: scoring millions of pairs then adds table entries instead
+    /// of taking logarithms (same values, bit for bit, as [`Model::part`]).
+    pub fn weights<'f>(&self, f: &'f Features) -> Weights<'f> {
+        let level = (0..self.comparisons.len())
+            .map(|k| {
+                (0..self.m[k].len())
+                    .map(|l| {
+                        if l == 0 {
+                            0.0
+                        } else {
+                            self.weight(k, l, self.u[k][l])
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        let exact = (0..self.comparisons.len())
+            .map(|k| {
+                self.tf_column(f, k).map(|col| {
+                    let by_value = col
+                        .counts
+                        .iter()
+                        .map(|&c| {
+                            let tf = c as f64 / col.present as f64;
+                            if tf > 0.0 {
+                                self.weight(k, 1, tf)
+                            } else {
+                                self.weight(k, 1, self.u[k][1])
+                            }
+                        })
+                        .collect();
+                    (col.ids.as_slice(), by_value)
+                })
+            })
+            .collect();
+        Weights {
+            prior: self.prior_weight(),
+            level,
+            exact,
         }
     }
 
@@ -871,6 +926,60 @@ impl Model {
     }
 }
 
+/// A model's level weights for one set of features ([`Model::weights`]).
+pub struct Weights<'f> {
+    prior: f64,
+    /// `level[k][l]`: weight of level `l` of comparison `k`, without frequency adjustment.
+    level: Vec<Vec<f64>>,
+    /// For comparisons whose exact agreement is frequency-adjusted: the records' value ids
+    /// and the exact-agreement weight of each value.
+    exact: Vec<Option<(&'f [u32], Vec<f64>)>>,
+}
+
+impl Weights<'_> {
+    /// [`Model::part`] from the tables.
+    #[inline]
+    pub fn part(&self, k: usize, l: usize, a: usize) -> f64 {
+        if l == 1
+            && let Some((ids, by_value)) = &self.exact[k]
+            && ids[a] != crate::features::NONE
+        {
+            return by_value[ids[a] as usize];
+        }
+        self.level[k][l]
+    }
+
+    /// [`Model::total`] from the tables.
+    #[inline]
+    pub fn total(&self, pattern: u64, a: usize) -> f64 {
+        let mut w = self.prior;
+        for k in 0..self.level.len() {
+            w += self.part(k, level_of(pattern, k), a);
+        }
+        w
+    }
+
+    /// [`Model::score`] from the tables.
+    pub fn score(&self, pattern: u64, a: usize) -> Scored {
+        let parts = (0..self.level.len())
+            .map(|k| {
+                let l = level_of(pattern, k);
+                (l as u8, self.part(k, l, a))
+            })
+            .collect();
+        scored(self.prior, parts)
+    }
+}
+
+fn scored(prior: f64, parts: Vec<(u8, f64)>) -> Scored {
+    let total = prior + parts.iter().map(|x| x.1).sum::<f64>();
+    Scored {
+        parts,
+        total,
+        probability: probability(total),
+    }
+}
+
 /// Match probability of a total log2-odds weight.
 pub fn probability(weight: f64) -> f64 {
     1.0 / (1.0 + (-weight).exp2())
@@ -879,6 +988,75 @@ pub fn probability(weight: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The precomputed tables give every part, total and score of the model itself, bit for
+    /// bit, frequency-adjusted values included (a missing value falls back to the level's u).
+    #[test]
+    fn weight_tables_give_the_model_weights_bit_for_bit() {
+        use crate::features::Interned;
+        let firsts = ["ana", "ana", "luis", "maria", "ana", "luis", "pepa"];
+        let lasts = ["garcia", "garcia", "lopez", "", "garcia", "ruiz", "garcia"];
+        let cities = ["madrid", "madrid", "bilbao", "madrid", "", "madrid", "vigo"];
+        let n = firsts.len();
+        let some = |v: &'static str| (!v.is_empty()).then_some(v);
+        let f = Features {
+            n,
+            first: Interned::from_strs(n, |p| some(firsts[p]), None),
+            last: Interned::from_strs(n, |p| some(lasts[p]), None),
+            city: Interned::from_strs(n, |p| some(cities[p]), None),
+            ..Default::default()
+        };
+        let comparisons = vec![
+            Comparison::FirstName,
+            Comparison::LastName,
+            Comparison::City,
+            Comparison::BirthDate,
+        ];
+        let u: Vec<Vec<f64>> = comparisons
+            .iter()
+            .map(|c| {
+                let k = c.n_levels();
+                (0..k)
+                    .map(|l| (l + 1) as f64 / (k * (k + 1) / 2) as f64)
+                    .collect()
+            })
+            .collect();
+        let model = Model {
+            m: comparisons.iter().map(|&c| initial_m(c)).collect(),
+            u,
+            prior: 1e-4,
+            tf: vec![true, true, true, false],
+            em_iterations: vec![],
+            trained: true,
+            comparisons,
+        };
+        let table = model.weights(&f);
+        let mut checked = 0;
+        for a in 0..n {
+            for l0 in 0..8u64 {
+                for l1 in 0..8u64 {
+                    for l2 in 0..6u64 {
+                        for l3 in 0..5u64 {
+                            let p = l0 | l1 << 4 | l2 << 8 | l3 << 12;
+                            assert_eq!(
+                                table.total(p, a).to_bits(),
+                                model.total(&f, p, a).to_bits()
+                            );
+                            let (x, y) = (table.score(p, a), model.score(&f, p, a));
+                            assert_eq!(x.total.to_bits(), y.total.to_bits());
+                            assert_eq!(x.parts, y.parts);
+                            checked += 1;
+                        }
+                    }
+                }
+            }
+        }
+        assert_eq!(checked, n * 8 * 8 * 6 * 5);
+        // Frequency adjustment is in the tables: agreeing on a rare first name ("pepa", one
+        // record) weighs more than on a common one ("ana", three).
+        let exact_first = 1u64;
+        assert!(table.total(exact_first, 6) > table.total(exact_first, 0));
+    }
 
     /// Simulated patterns from known m and u: EM recovers m (u given, as in `fit`).
     #[test]
