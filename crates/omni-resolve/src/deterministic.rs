@@ -362,6 +362,12 @@ fn resolve_batched(
     let sources = text_column(&records, col::SOURCE)?;
     let ids = text_column(&records, col::RECORD_ID)?;
     let n = records.num_rows();
+    if n > crate::probabilistic::MAX_RECORDS {
+        return Err(Error::Config(format!(
+            "{n} records: one resolve takes at most {} (split the build by region or brand)",
+            crate::probabilistic::MAX_RECORDS
+        )));
+    }
     // Canonical order: (source, record_id). Everything below works on these positions.
     let mut order: Vec<usize> = (0..n).collect();
     order.par_sort_unstable_by(|&a, &b| {

@@ -116,30 +116,24 @@ fn mix(h: u64, x: u64) -> u64 {
     fnv(&x.to_le_bytes(), h)
 }
 
+/// The key `k` of record `p`, for keys read straight from a column (the derived ones are in
+/// [`Derived`]).
 fn key_part(f: &Features, k: BlockKey, p: usize) -> Option<u64> {
     let id = |v: u32| (v != NONE).then_some(v as u64);
     match k {
         BlockKey::FirstName => id(f.first.ids[p]),
         BlockKey::LastName => id(f.last.ids[p]),
-        BlockKey::Surname1 => f.last.get(p).and_then(|l| {
-            compare::surname_tokens(l)
-                .first()
-                .map(|t| fnv(t.as_bytes(), 7))
-        }),
         BlockKey::FirstInitial => f.first.get(p).and_then(|s| s.bytes().next()).map(u64::from),
         BlockKey::BirthDate => (f.dob[p] != NO_DATE).then(|| f.dob[p] as u32 as u64),
         BlockKey::BirthYear => (f.dob[p] != NO_DATE).then(|| compare::ymd(f.dob[p]).0 as u64),
         BlockKey::Postcode => id(f.postcode.ids[p]),
         BlockKey::City => id(f.city.ids[p]),
         BlockKey::Address => id(f.address.ids[p]),
-        BlockKey::EmailLocal => f.email.get(p).and_then(|e| {
-            let local = e.split_once('@').map_or(e, |x| x.0);
-            (local.len() >= 4).then(|| fnv(local.as_bytes(), 11))
-        }),
         BlockKey::Phone => id(f.phone.ids[p]),
         BlockKey::NationalId => id(f.national_id.ids[p]),
-        BlockKey::First3 => f.first.get(p).map(|s| prefix3(s, 13)),
-        BlockKey::Last3 => f.last.get(p).map(|s| prefix3(s, 17)),
+        BlockKey::Surname1 | BlockKey::EmailLocal | BlockKey::First3 | BlockKey::Last3 => {
+            unreachable!("derived keys are looked up per value")
+        }
     }
 }
 
@@ -246,10 +240,85 @@ pub struct Candidates {
     pub hot_keys: Vec<u64>,
 }
 
+/// Most records one resolve takes: a candidate pair is packed into one `u64` with its rule
+/// (30 bits for each record position, 4 for the rule).
+pub const MAX_RECORDS: usize = 1 << 30;
+
+/// A candidate pair `(a, b)` of rule `r`, packed so that sorting the numbers sorts by
+/// `(a, b)` and then by rule.
+#[inline]
+fn pack(a: u32, b: u32, r: usize) -> u64 {
+    ((a as u64) << 34) | ((b as u64) << 4) | r as u64
+}
+
+/// Blocking keys derived from a value (a first surname, a prefix, an e-mail's local part),
+/// computed once per distinct value instead of once per record.
+struct Derived {
+    surname1: Option<Vec<Option<u64>>>,
+    first3: Option<Vec<Option<u64>>>,
+    last3: Option<Vec<Option<u64>>>,
+    email_local: Option<Vec<Option<u64>>>,
+}
+
+impl Derived {
+    fn new(f: &Features, plan: &Plan) -> Derived {
+        let used = |k: BlockKey| plan.rules.iter().flatten().any(|&x| x == k);
+        let table = |k: BlockKey, col: &crate::features::Interned| {
+            used(k).then(|| {
+                col.values
+                    .par_iter()
+                    .map(|v| derived_key(k, v))
+                    .collect::<Vec<_>>()
+            })
+        };
+        Derived {
+            surname1: table(BlockKey::Surname1, &f.last),
+            first3: table(BlockKey::First3, &f.first),
+            last3: table(BlockKey::Last3, &f.last),
+            email_local: table(BlockKey::EmailLocal, &f.email),
+        }
+    }
+}
+
+/// The key `k` derives from one value of its column.
+fn derived_key(k: BlockKey, v: &str) -> Option<u64> {
+    match k {
+        BlockKey::Surname1 => compare::surname_tokens(v)
+            .first()
+            .map(|t| fnv(t.as_bytes(), 7)),
+        BlockKey::First3 => Some(prefix3(v, 13)),
+        BlockKey::Last3 => Some(prefix3(v, 17)),
+        BlockKey::EmailLocal => {
+            let local = v.split_once('@').map_or(v, |x| x.0);
+            (local.len() >= 4).then(|| fnv(local.as_bytes(), 11))
+        }
+        _ => None,
+    }
+}
+
 /// Records agreeing on every key of a rule are candidate pairs; `cluster_of` tells which are
 /// already one customer.
 pub fn candidates(f: &Features, plan: &Plan, max_block: usize, cluster_of: &[u32]) -> Candidates {
-    let mut all: Vec<(u64, u16)> = Vec::new();
+    assert!(
+        f.n <= MAX_RECORDS && plan.rules.len() <= 16,
+        "the resolver checks the record and rule counts first"
+    );
+    let derived = Derived::new(f, plan);
+    let by_value = |t: &Option<Vec<Option<u64>>>, col: &crate::features::Interned, p: usize| {
+        let id = col.ids[p];
+        if id == NONE {
+            return None;
+        }
+        t.as_ref().expect("derived for the rules that use it")[id as usize]
+    };
+    let key = |k: BlockKey, p: usize| match k {
+        BlockKey::Surname1 => by_value(&derived.surname1, &f.last, p),
+        BlockKey::First3 => by_value(&derived.first3, &f.first, p),
+        BlockKey::Last3 => by_value(&derived.last3, &f.last, p),
+        BlockKey::EmailLocal => by_value(&derived.email_local, &f.email, p),
+        _ => key_part(f, k, p),
+    };
+    let mut all: Vec<u64> = Vec::new();
     let mut hot_keys = Vec::new();
     for (r, keys) in plan.rules.iter().enumerate() {
         let mut keyed: Vec<(u64, u32)> = (0..f.n)
@@ -257,49 +326,39 @@ pub fn candidates(f: &Features, plan: &Plan, max_block: usize, cluster_of: &[u32
             .filter_map(|p| {
                 let mut h = mix(0xcbf2_9ce4_8422_2325, r as u64);
                 for &k in keys {
-                    h = mix(h, key_part(f, k, p)?);
+                    h = mix(h, key(k, p)?);
                 }
                 Some((h, p as u32))
             })
             .collect();
         keyed.par_sort_unstable();
-        let mut hot = 0u64;
-        let groups: Vec<&[(u64, u32)]> = keyed.chunk_by(|a, b| a.0 == b.0).collect();
-        let pairs: Vec<Vec<(u64, u16)>> = groups
+        let groups: Vec<&[(u64, u32)]> = keyed
+            .chunk_by(|a, b| a.0 == b.0)
+            .filter(|g| g.len() >= 2)
+            .collect();
+        hot_keys.push(groups.iter().filter(|g| g.len() > max_block).count() as u64);
+        // Within a group the positions ascend, so every pair has a < b.
+        let pairs: Vec<u64> = groups
             .par_iter()
-            .map(|g| {
-                let mut out = Vec::new();
-                if g.len() < 2 || g.len() > max_block {
-                    return out;
-                }
-                for i in 0..g.len() {
-                    for j in i + 1..g.len() {
-                        let (a, b) = (g[i].1, g[j].1);
-                        out.push((((a as u64) << 32) | b as u64, 1u16 << r));
-                    }
-                }
-                out
+            .filter(|g| g.len() <= max_block)
+            .flat_map_iter(|g| {
+                (0..g.len())
+                    .flat_map(move |i| (i + 1..g.len()).map(move |j| pack(g[i].1, g[j].1, r)))
             })
             .collect();
-        for g in &groups {
-            if g.len() > max_block {
-                hot += 1;
-            }
-        }
-        hot_keys.push(hot);
-        for v in pairs {
-            all.extend(v);
-        }
+        all.extend(pairs);
     }
-    all.par_sort_unstable_by_key(|x| x.0);
+    all.par_sort_unstable();
     let mut out = Candidates {
         hot_keys,
         ..Default::default()
     };
-    for g in all.chunk_by(|a, b| a.0 == b.0) {
-        let mask = g.iter().fold(0u16, |m, x| m | x.1);
-        let k = g[0].0;
-        let (a, b) = ((k >> 32) as u32, k as u32);
+    for g in all.chunk_by(|x, y| x >> 4 == y >> 4) {
+        let mask = g.iter().fold(0u16, |m, x| m | 1 << (x & 0xf));
+        let (a, b) = (
+            (g[0] >> 34) as u32,
+            ((g[0] >> 4) & (MAX_RECORDS as u64 - 1)) as u32,
+        );
         out.pairs.push((a, b));
         out.rules.push(mask);
         out.same
@@ -431,6 +490,7 @@ pub fn pattern(f: &Features, comps: &[Comparison], a: usize, b: usize, memo: &mu
 pub fn patterns(f: &Features, comps: &[Comparison], pairs: &[(u32, u32)]) -> Vec<u64> {
     let mut out = vec![0u64; pairs.len()];
     for (k, &c) in comps.iter().enumerate() {
+        let t0 = std::time::Instant::now();
         out.par_chunks_mut(32_768)
             .zip(pairs.par_chunks(32_768))
             .for_each_init(Memo::default, |memo, (out, chunk)| {
@@ -438,6 +498,11 @@ pub fn patterns(f: &Features, comps: &[Comparison], pairs: &[(u32, u32)]) -> Vec
                     *o |= (level(f, c, a as usize, b as usize, memo) as u64) << (4 * k);
                 }
             });
+        tracing::debug!(
+            comparison = c.name(),
+            ms = t0.elapsed().as_millis() as u64,
+            "compared"
+        );
     }
     out
 }
@@ -502,8 +567,8 @@ pub fn estimate_u(f: &Features, comps: &[Comparison], samples: usize) -> Vec<Vec
         .map(|chunk| {
             let mut c: Vec<Vec<u64>> = comps.iter().map(|k| vec![0; k.n_levels()]).collect();
             let mut memo = Memo::default();
-            for &(a, b) in chunk {
-                for (k, &cmp) in comps.iter().enumerate() {
+            for (k, &cmp) in comps.iter().enumerate() {
+                for &(a, b) in chunk {
                     c[k][level(f, cmp, a as usize, b as usize, &mut memo) as usize] += 1;
                 }
             }
@@ -706,7 +771,9 @@ pub fn fit(
     cfg: &ProbabilisticConfig,
 ) -> Model {
     let comps = &plan.comparisons;
+    let t0 = std::time::Instant::now();
     let u = estimate_u(f, comps, cfg.u_sample_pairs);
+    tracing::debug!(ms = t0.elapsed().as_millis() as u64, "u estimated");
     let k = comps.len();
     let mut sum_m: Vec<Vec<f64>> = comps.iter().map(|c| vec![0.0; c.n_levels()]).collect();
     let mut weight = vec![0.0f64; k];
@@ -988,6 +1055,117 @@ pub fn probability(weight: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Candidate pairs against a plain reference: every pair of records whose keys (computed
+    /// per record from the strings) agree on all keys of a rule, in groups no larger than the
+    /// cap, with the bits of every rule that finds it; hot keys counted per rule.
+    #[test]
+    fn candidates_are_the_pairs_agreeing_on_a_rule() {
+        use crate::features::Interned;
+        use rand::{Rng, SeedableRng};
+        use std::collections::{BTreeMap, HashMap};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+        let n = 400;
+        let pick = |rng: &mut rand_chacha::ChaCha8Rng, v: &[&'static str]| {
+            let i = rng.random_range(0..v.len() + 1);
+            v.get(i).copied()
+        };
+        let (mut first, mut last, mut email, mut postcode, mut dob) =
+            (vec![], vec![], vec![], vec![], vec![]);
+        for _ in 0..n {
+            first.push(pick(
+                &mut rng,
+                &["ana", "anabel", "luis", "maria jose", "m", "jose"],
+            ));
+            last.push(pick(
+                &mut rng,
+                &[
+                    "garcia lopez",
+                    "garcia",
+                    "de la fuente",
+                    "ruiz",
+                    "garces",
+                    "lopez garcia",
+                ],
+            ));
+            email.push(pick(
+                &mut rng,
+                &["ana.g@x.es", "ana.g@y.com", "jo@x.es", "luis@z.es"],
+            ));
+            postcode.push(pick(&mut rng, &["28001", "28002", "8016"]));
+            dob.push(if rng.random_bool(0.2) {
+                NO_DATE
+            } else {
+                rng.random_range(0..900)
+            });
+        }
+        let f = Features {
+            n,
+            first: Interned::from_strs(n, |p| first[p], None),
+            last: Interned::from_strs(n, |p| last[p], None),
+            email: Interned::from_strs(n, |p| email[p], None),
+            postcode: Interned::from_strs(n, |p| postcode[p], None),
+            dob: dob.clone(),
+            ..Default::default()
+        };
+        let rules: Vec<Vec<String>> = [
+            &["first_name", "last_name"][..],
+            &["surname1", "postcode"],
+            &["first3", "last3"],
+            &["email_local"],
+            &["first_initial", "birth_year"],
+            &["birth_date"],
+        ]
+        .iter()
+        .map(|r| r.iter().map(|k| k.to_string()).collect())
+        .collect();
+        let cfg = ProbabilisticConfig {
+            blocking: rules,
+            ..Default::default()
+        };
+        let plan = Plan::new(&cfg).unwrap();
+        let max_block = 12;
+        // Every other record is already joined to the next.
+        let cluster_of: Vec<u32> = (0..n as u32).map(|p| p / 2).collect();
+        let got = candidates(&f, &plan, max_block, &cluster_of);
+
+        // The reference: keys from the strings, record by record.
+        let key = |k: BlockKey, p: usize| -> Option<u64> {
+            match k {
+                BlockKey::Surname1 | BlockKey::Last3 => last[p].and_then(|v| derived_key(k, v)),
+                BlockKey::First3 => first[p].and_then(|v| derived_key(k, v)),
+                BlockKey::EmailLocal => email[p].and_then(|v| derived_key(k, v)),
+                _ => key_part(&f, k, p),
+            }
+        };
+        let mut want: BTreeMap<(u32, u32), u16> = BTreeMap::new();
+        let mut hot = vec![];
+        for (r, keys) in plan.rules.iter().enumerate() {
+            let mut groups: HashMap<Vec<u64>, Vec<u32>> = HashMap::new();
+            for p in 0..n {
+                if let Some(k) = keys.iter().map(|&k| key(k, p)).collect::<Option<Vec<_>>>() {
+                    groups.entry(k).or_default().push(p as u32);
+                }
+            }
+            hot.push(groups.values().filter(|g| g.len() > max_block).count() as u64);
+            for g in groups.values().filter(|g| g.len() <= max_block) {
+                for (i, &a) in g.iter().enumerate() {
+                    for &b in &g[i + 1..] {
+                        *want.entry((a, b)).or_default() |= 1 << r;
+                    }
+                }
+            }
+        }
+        let pairs: Vec<(u32, u32)> = want.keys().copied().collect();
+        let masks: Vec<u16> = want.values().copied().collect();
+        assert!(pairs.len() > 500, "{}", pairs.len());
+        assert!(hot.iter().any(|&h| h > 0) && masks.iter().any(|m| m.count_ones() > 1));
+        assert_eq!(got.pairs, pairs);
+        assert_eq!(got.rules, masks);
+        assert_eq!(got.hot_keys, hot);
+        let same: Vec<bool> = pairs.iter().map(|&(a, b)| a / 2 == b / 2).collect();
+        assert_eq!(got.same, same);
+    }
 
     /// The precomputed tables give every part, total and score of the model itself, bit for
     /// bit, frequency-adjusted values included (a missing value falls back to the level's u).
