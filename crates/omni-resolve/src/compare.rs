@@ -485,15 +485,16 @@ fn letters_bit(c: u8) -> u8 {
 /// An upper bound of `jw(a, b)` from the bytes the two strings have in common: a match
 /// pairs equal bytes, so at most `m` = Σ over bytes of the smaller count match; Jaro is at
 /// most (m/|a| + m/|b| + 1) / 3 and Jaro-Winkler at most 0.4 + 0.6 × that. Cheaper than the
-/// Jaro-Winkler itself (one pass over each string); 1 for non-ASCII text.
+/// Jaro-Winkler itself (one pass over each string); 1 for non-ASCII text and for `a` longer
+/// than 255 bytes.
 pub fn jw_bound(a: &str, b: &str) -> f64 {
-    if !a.is_ascii() || !b.is_ascii() {
+    if !a.is_ascii() || !b.is_ascii() || a.len() > 255 {
         return 1.0;
     }
     if a.is_empty() || b.is_empty() {
         return f64::from(u8::from(a.is_empty() && b.is_empty()));
     }
-    let mut count = [0i32; 128];
+    let mut count = [0u8; 128];
     for c in a.bytes() {
         count[c as usize] += 1;
     }

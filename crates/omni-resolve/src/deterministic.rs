@@ -33,6 +33,9 @@ pub struct Resolution {
     pub stats: ResolveStats,
     /// The probabilistic tier's fitted model (None when the tier is off).
     pub model: Option<Model>,
+    /// Wall time of each phase, in order (seconds): where a run spends its time. Not part
+    /// of [`ResolveStats`], which repeats exactly from run to run.
+    pub phases: Vec<(&'static str, f64)>,
 }
 
 /// Counts for the run report.
@@ -59,8 +62,12 @@ pub struct ResolveStats {
     pub guard_actions: BTreeMap<String, u64>,
     /// The largest clusters, largest first (at most 10).
     pub largest_clusters: Vec<ClusterSummary>,
-    /// Candidate pairs scored by the probabilistic tier.
+    /// Candidate pairs that needed a decision from the probabilistic tier (not already one
+    /// customer).
     pub pairs_scored: u64,
+    /// Candidate pairs compared and weighed: `pairs_scored` and the pairs the deterministic
+    /// tier had joined already (they train the model).
+    pub pairs_compared: u64,
 }
 
 /// One bin of the match-weight histogram: pairs with `lo <= weight < hi`.
@@ -368,6 +375,14 @@ fn resolve_batched(
             crate::probabilistic::MAX_RECORDS
         )));
     }
+    let started = std::time::Instant::now();
+    let mut phases: Vec<(&'static str, f64)> = Vec::new();
+    let mut lap = |what: &'static str| {
+        let at = started.elapsed();
+        tracing::info!(ms = at.as_millis() as u64, "{what}");
+        let before: f64 = phases.iter().map(|p| p.1).sum();
+        phases.push((what, at.as_secs_f64() - before));
+    };
     // Canonical order: (source, record_id). Everything below works on these positions.
     let mut order: Vec<usize> = (0..n).collect();
     order.par_sort_unstable_by(|&a, &b| {
@@ -375,11 +390,9 @@ fn resolve_batched(
     });
     let key = |p: usize| (sources.value(order[p]), ids.value(order[p]));
 
-    let started = std::time::Instant::now();
-    let lap = |what: &str| tracing::info!(ms = started.elapsed().as_millis() as u64, "{what}");
-    lap("sorted");
+    lap("sort");
     let mut features = Features::extract(&records, &order)?;
-    lap("features extracted");
+    lap("features");
     let no_block = HashSet::new();
     for (rule, col) in [
         ("email", &mut features.email),
@@ -616,10 +629,10 @@ fn resolve_batched(
         let plan = Plan::new(pc)?;
         let cluster_of: Vec<u32> = (0..n).map(|p| g.find(p) as u32).collect();
         let cand = probabilistic::candidates(&features, &plan, pc.max_block_size, &cluster_of);
-        lap("candidate pairs");
+        lap("blocking");
         let patterns = probabilistic::patterns(&features, &plan.comparisons, &cand.pairs);
         tracing::info!(pairs = cand.pairs.len(), "candidate pairs compared");
-        lap("patterns compared");
+        lap("comparing");
         let mut known: FxHashMap<u32, u64> = FxHashMap::default();
         for &c in &cluster_of {
             *known.entry(c).or_default() += 1;
@@ -627,7 +640,7 @@ fn resolve_batched(
         let known_pairs: u64 = known.values().map(|&s| s * (s - 1) / 2).sum();
         let m = probabilistic::fit(&features, &plan, &cand, &patterns, known_pairs, pc);
         tracing::debug!(model = ?m, "fitted");
-        lap("u sampled and model fitted");
+        lap("fitting");
         let table = m.weights(&features);
         let weights: Vec<f64> = cand
             .pairs
@@ -679,6 +692,7 @@ fn resolve_batched(
         }
         let undecided = cand.same.iter().filter(|&&x| !x).count();
         stats.pairs_scored = undecided as u64;
+        stats.pairs_compared = cand.pairs.len() as u64;
         let below = undecided as u64 - order_links.len() as u64;
         if links > 0 {
             stats.links_by_rule.insert("probabilistic".into(), links);
@@ -688,7 +702,7 @@ fn resolve_batched(
                 .rejected_by_rule
                 .insert("probabilistic".into(), refused + below);
         }
-        lap("pairs scored and linked");
+        lap("scoring and linking");
         stats.match_weights = histogram(&weights, &decision, &cand.same);
         // The explanations are formatted in parallel, a chunk at a time (the order of the
         // rows stays the pairs' order).
@@ -758,7 +772,7 @@ fn resolve_batched(
         model = Some(m);
     }
 
-    lap("probabilistic tier");
+    lap("probabilistic edges");
     let mut uf = g.uf;
     let comp = uf.components();
     let mut size: FxHashMap<usize, u64> = FxHashMap::default();
@@ -807,12 +821,14 @@ fn resolve_batched(
     e.finish()?;
     let identity_edges = RecordBatch::new_empty(schema::identity_edges());
     tracing::info!(records = n, customers = stats.customers, "resolved");
+    lap("ids and tables");
     Ok(Resolution {
         identity_map,
         identity_edges,
         history: assigned.history,
         stats,
         model,
+        phases,
     })
 }
 

@@ -372,11 +372,19 @@ pub fn candidates(f: &Features, plan: &Plan, max_block: usize, cluster_of: &[u32
 /// One map per comparison, keyed by the unordered value-id pair, with a multiplicative hash
 /// (the keys are small integers, not attacker-chosen: SipHash's cost buys nothing here).
 #[derive(Debug, Default)]
-pub struct Memo(Vec<FxHashMap<u64, u8>>);
+pub struct Memo(Vec<FxHashMap<u64, u8>>, bool);
 
 impl Memo {
+    /// No memory: for random pairs, whose values seldom meet twice.
+    pub fn off() -> Memo {
+        Memo(Vec::new(), true)
+    }
+
     #[inline]
     fn get_or(&mut self, c: Comparison, x: u32, y: u32, compute: impl FnOnce() -> u8) -> u8 {
+        if self.1 {
+            return compute();
+        }
         let k = c as usize;
         if self.0.len() <= k {
             self.0.resize_with(k + 1, Default::default);
@@ -403,6 +411,17 @@ pub fn level(f: &Features, c: Comparison, a: usize, b: usize, memo: &mut Memo) -
                 })
             }
         };
+    // Comparators cheaper than a memo lookup (a few byte comparisons) run every time.
+    let direct = |col: &crate::features::Interned, cmp: &dyn Fn(&str, &str) -> u8| -> u8 {
+        let (x, y) = (col.ids[a], col.ids[b]);
+        if x == NONE || y == NONE {
+            0
+        } else if x == y {
+            1
+        } else {
+            cmp(&col.values[x as usize], &col.values[y as usize])
+        }
+    };
     // First name and surname written the other way round on one side: checked only for
     // pairs whose names disagree (the memo holds single-field levels).
     let swap = |l: u8, different: u8| -> u8 {
@@ -439,7 +458,7 @@ pub fn level(f: &Features, c: Comparison, a: usize, b: usize, memo: &mut Memo) -
                 compare::birth_date(x, y)
             }
         }
-        Comparison::Postcode => text(&f.postcode, memo, &compare::postcode),
+        Comparison::Postcode => direct(&f.postcode, &compare::postcode),
         Comparison::Address => text(&f.address, memo, &compare::address),
         // The city is evidence only when a postcode is missing: two records with one
         // postcode are in one city, and counting both would count the place twice.
@@ -462,7 +481,7 @@ pub fn level(f: &Features, c: Comparison, a: usize, b: usize, memo: &mut Memo) -
         // A geographic landline against a number that is not one (a mobile, usually): people
         // have both, so the difference says less than two different mobiles.
         Comparison::Phone => {
-            let l = text(&f.phone, memo, &compare::phone);
+            let l = direct(&f.phone, &compare::phone);
             if l == c.different_level()
                 && (f.phone_area.ids[a] == NONE) != (f.phone_area.ids[b] == NONE)
             {
@@ -471,7 +490,7 @@ pub fn level(f: &Features, c: Comparison, a: usize, b: usize, memo: &mut Memo) -
                 l
             }
         }
-        Comparison::NationalId => text(&f.national_id, memo, &compare::national_id),
+        Comparison::NationalId => direct(&f.national_id, &compare::national_id),
     }
 }
 
@@ -566,7 +585,7 @@ pub fn estimate_u(f: &Features, comps: &[Comparison], samples: usize) -> Vec<Vec
         .par_chunks(65_536)
         .map(|chunk| {
             let mut c: Vec<Vec<u64>> = comps.iter().map(|k| vec![0; k.n_levels()]).collect();
-            let mut memo = Memo::default();
+            let mut memo = Memo::off();
             for (k, &cmp) in comps.iter().enumerate() {
                 for &(a, b) in chunk {
                     c[k][level(f, cmp, a as usize, b as usize, &mut memo) as usize] += 1;
@@ -739,11 +758,11 @@ fn em(
 /// Weight (in matching pairs) of the starting m in every M step.
 const SMOOTHING: f64 = 20.0;
 
-/// Counts distinct patterns.
-fn count_patterns(it: impl Iterator<Item = u64>) -> Vec<(u64, u64)> {
+/// Counts distinct patterns, from (pattern, occurrences) items; sorted by pattern.
+fn count_patterns(it: impl Iterator<Item = (u64, u64)>) -> Vec<(u64, u64)> {
     let mut h: FxHashMap<u64, u64> = FxHashMap::default();
-    for p in it {
-        *h.entry(p).or_default() += 1;
+    for (p, n) in it {
+        *h.entry(p).or_default() += n;
     }
     let mut v: Vec<(u64, u64)> = h.into_iter().collect();
     v.sort_unstable();
@@ -779,22 +798,37 @@ pub fn fit(
     let mut weight = vec![0.0f64; k];
     let mut iterations = Vec::new();
     let mut most_matches = 0.0f64;
+    // Distinct (pattern, rules) combinations, counted once: each rule's pattern counts are
+    // sums over them (a few thousand), not a pass over every candidate pair.
+    let combos: Vec<((u64, u16), u64)> = {
+        let counted = patterns
+            .par_chunks(1 << 16)
+            .zip(cand.rules.par_chunks(1 << 16))
+            .fold(FxHashMap::<(u64, u16), u64>::default, |mut h, (ps, rs)| {
+                for (&p, &r) in ps.iter().zip(rs) {
+                    *h.entry((p, r)).or_default() += 1;
+                }
+                h
+            })
+            .reduce(FxHashMap::default, |mut x, y| {
+                for (k, v) in y {
+                    *x.entry(k).or_default() += v;
+                }
+                x
+            });
+        counted.into_iter().collect()
+    };
     for (r, keys) in plan.rules.iter().enumerate() {
         let active: Vec<bool> = comps
             .iter()
             .map(|c| !keys.iter().any(|key| key.blocks().contains(c)))
             .collect();
-        let mine: Vec<u64> = patterns
-            .iter()
-            .zip(&cand.rules)
-            .filter(|(_, mask)| *mask & (1 << r) != 0)
-            .map(|(p, _)| *p)
-            .collect();
-        if mine.len() < MIN_PAIRS_FOR_EM {
+        let mine = combos.iter().filter(|((_, mask), _)| *mask & (1 << r) != 0);
+        if mine.clone().map(|(_, n)| n).sum::<u64>() < MIN_PAIRS_FOR_EM as u64 {
             iterations.push(0);
             continue;
         }
-        let pats = count_patterns(mine.into_iter());
+        let pats = count_patterns(mine.map(|&((p, _), n)| (p, n)));
         let m0: Vec<Vec<f64>> = comps.iter().map(|&c| initial_m(c)).collect();
         let (m, _prior, it, matches) = em(&pats, m0, &u, &active, true, cfg.em_max_iterations);
         iterations.push(it);
@@ -1273,7 +1307,7 @@ mod tests {
             }
             pats.push(p);
         }
-        let counted = count_patterns(pats.into_iter());
+        let counted = count_patterns(pats.into_iter().map(|p| (p, 1)));
         let m0 = vec![
             vec![0.0, 0.6, 0.4],
             vec![0.0, 0.6, 0.4],

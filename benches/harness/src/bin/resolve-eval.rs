@@ -138,6 +138,8 @@ fn run() -> Result<(), String> {
     out.insert("records", serde_json::json!(res.stats.records));
     out.insert("read_s", serde_json::json!(read_s));
     out.insert("resolve_s", serde_json::json!(resolve_s));
+    // The resolver's phases in order, as [name, seconds] pairs.
+    out.insert("phases_s", serde_json::json!(res.phases));
     out.insert(
         "stats",
         serde_json::to_value(&res.stats).map_err(|e| e.to_string())?,
