@@ -2,10 +2,11 @@
 //! unless the value is blocked or shared by implausibly many records.
 
 use rustc_hash::FxHashMap;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayBuilder, ArrayRef, Float64Builder, StringArray, StringBuilder};
+use arrow::array::{Array, ArrayRef, Float64Array, StringArray, StringBuilder};
 use arrow::compute::concat_batches;
 use arrow::record_batch::RecordBatch;
 use omni_core::fields::CanonicalField;
@@ -237,68 +238,82 @@ pub type EdgeSink<'s> = dyn FnMut(RecordBatch) -> Result<()> + 's;
 /// records are written as they are made instead of held (about 60 MB a batch).
 const EDGE_BATCH_ROWS: usize = 1 << 18;
 
-struct Edges<'a, 'b> {
-    ls: StringBuilder,
-    lr: StringBuilder,
-    rs: StringBuilder,
-    rr: StringBuilder,
-    rule: StringBuilder,
-    value: StringBuilder,
-    weight: Float64Builder,
-    decision: StringBuilder,
-    reason: StringBuilder,
+/// One `identity_edges` row before it is written out: record positions and borrowed or
+/// owned text, so that the decisions (sequential) only push small values and the text columns
+/// are built afterwards, all columns at once.
+struct EdgeRow<'s> {
+    a: u32,
+    b: u32,
+    rule: &'s str,
+    value: Option<Cow<'s, str>>,
+    weight: Option<f64>,
+    decision: &'static str,
+    reason: Cow<'s, str>,
+}
+
+/// `(source, record_id)` of a canonical position.
+type KeyOf<'k, 's> = &'k (dyn Fn(usize) -> (&'s str, &'s str) + Sync);
+
+struct Edges<'a, 'b, 'k, 's> {
+    rows: Vec<EdgeRow<'s>>,
+    key: KeyOf<'k, 's>,
     sink: &'a mut EdgeSink<'b>,
     batch_rows: usize,
     /// The sink's first error; nothing more is handed over after it.
     failed: Option<Error>,
 }
 
-impl<'a, 'b> Edges<'a, 'b> {
-    fn new(sink: &'a mut EdgeSink<'b>, batch_rows: usize) -> Self {
+impl<'a, 'b, 'k, 's> Edges<'a, 'b, 'k, 's> {
+    fn new(sink: &'a mut EdgeSink<'b>, batch_rows: usize, key: KeyOf<'k, 's>) -> Self {
         Edges {
-            ls: StringBuilder::new(),
-            lr: StringBuilder::new(),
-            rs: StringBuilder::new(),
-            rr: StringBuilder::new(),
-            rule: StringBuilder::new(),
-            value: StringBuilder::new(),
-            weight: Float64Builder::new(),
-            decision: StringBuilder::new(),
-            reason: StringBuilder::new(),
+            rows: Vec::new(),
+            key,
             sink,
             batch_rows: batch_rows.max(1),
             failed: None,
         }
     }
 
-    /// Hands the rows so far to the sink (none: nothing).
+    /// Adds a row; hands a full batch over.
+    fn push(&mut self, row: EdgeRow<'s>) {
+        self.rows.push(row);
+        if self.rows.len() >= self.batch_rows {
+            self.flush();
+        }
+    }
+
+    /// Hands the rows so far to the sink (none: nothing), its columns built in parallel.
     fn flush(&mut self) {
-        if self.failed.is_some() || self.ls.len() == 0 {
+        if self.failed.is_some() || self.rows.is_empty() {
+            self.rows.clear();
             return;
         }
-        let cols: Vec<ArrayRef> = vec![
-            Arc::new(self.ls.finish()),
-            Arc::new(self.lr.finish()),
-            Arc::new(self.rs.finish()),
-            Arc::new(self.rr.finish()),
-            Arc::new(self.rule.finish()),
-            Arc::new(self.value.finish()),
-            Arc::new(self.weight.finish()),
-            Arc::new(self.decision.finish()),
-            Arc::new(self.reason.finish()),
-        ];
+        let rows = std::mem::take(&mut self.rows);
+        let key = self.key;
+        let text = |f: &(dyn for<'r> Fn(&'r EdgeRow<'s>) -> &'r str + Sync)| -> ArrayRef {
+            Arc::new(StringArray::from_iter_values(rows.iter().map(f)))
+        };
+        let cols: Vec<ArrayRef> = (0..9)
+            .into_par_iter()
+            .map(|c| match c {
+                0 => text(&|r| key(r.a as usize).0),
+                1 => text(&|r| key(r.a as usize).1),
+                2 => text(&|r| key(r.b as usize).0),
+                3 => text(&|r| key(r.b as usize).1),
+                4 => text(&|r| r.rule),
+                5 => Arc::new(StringArray::from_iter(
+                    rows.iter().map(|r| r.value.as_deref()),
+                )) as ArrayRef,
+                6 => Arc::new(Float64Array::from_iter(rows.iter().map(|r| r.weight))),
+                7 => text(&|r| r.decision),
+                _ => text(&|r| &r.reason),
+            })
+            .collect();
         let r = RecordBatch::try_new(schema::identity_edges(), cols)
             .map_err(Error::from)
             .and_then(|b| (self.sink)(b));
         if let Err(e) = r {
             self.failed = Some(e);
-        }
-    }
-
-    /// After a row: hands a full batch over.
-    fn row_added(&mut self) {
-        if self.ls.len() >= self.batch_rows {
-            self.flush();
         }
     }
 
@@ -309,6 +324,26 @@ impl<'a, 'b> Edges<'a, 'b> {
             Some(e) => Err(e),
             None => Ok(()),
         }
+    }
+}
+
+/// A deterministic tier's row: `a` and `b` linked (or not) through `value` of `rule`.
+fn edge<'s>(
+    a: usize,
+    b: usize,
+    rule: &'s str,
+    value: &'s str,
+    decision: &'static str,
+    reason: impl Into<Cow<'s, str>>,
+) -> EdgeRow<'s> {
+    EdgeRow {
+        a: a as u32,
+        b: b as u32,
+        rule,
+        value: Some(Cow::Borrowed(value)),
+        weight: None,
+        decision,
+        reason: reason.into(),
     }
 }
 
@@ -425,7 +460,13 @@ fn resolve_batched(
         })
         .collect::<Result<Vec<_>>>()?;
     let mut g = Guarded::new(&features, unique_fields, cfg.max_cluster_size.max(1));
-    let mut e = Edges::new(edges, edge_batch_rows);
+    // The reason of a deterministic link, per rule ("same email").
+    let sames: Vec<String> = cfg
+        .deterministic
+        .iter()
+        .map(|r| format!("same {r}"))
+        .collect();
+    let mut e = Edges::new(edges, edge_batch_rows, &key);
     let mut stats = ResolveStats {
         records: n as u64,
         ..Default::default()
@@ -455,32 +496,10 @@ fn resolve_batched(
             shared
         })
         .collect();
-    let push_edge = |e: &mut Edges,
-                     a: usize,
-                     b: usize,
-                     rule: &str,
-                     value: Option<&str>,
-                     weight: Option<f64>,
-                     decision: &str,
-                     reason: &str| {
-        let (ls, lr) = key(a);
-        let (rs, rr) = key(b);
-        e.ls.append_value(ls);
-        e.lr.append_value(lr);
-        e.rs.append_value(rs);
-        e.rr.append_value(rr);
-        e.rule.append_value(rule);
-        e.value.append_option(value);
-        e.weight.append_option(weight);
-        e.decision.append_value(decision);
-        e.reason.append_value(reason);
-        e.row_added();
-    };
-    for (rule, shared) in cfg.deterministic.iter().zip(grouped) {
+    for ((rule, shared), same) in cfg.deterministic.iter().zip(grouped).zip(&sames) {
         let blocked_here = blocked.get(rule).unwrap_or(&no_block);
         let forced = cfg.must_link.contains(rule);
         let family = cfg.family_guard.contains(rule);
-        let same = format!("same {rule}");
         let (mut links, mut refused, mut generic) = (0u64, 0u64, 0u64);
         for (value, members) in shared {
             let refusal = if blocked_here.contains(value) {
@@ -497,16 +516,7 @@ fn resolve_batched(
             };
             if let Some(why) = refusal {
                 for &m in &members[1..] {
-                    push_edge(
-                        &mut e,
-                        members[0],
-                        m,
-                        rule,
-                        Some(value),
-                        None,
-                        "rejected",
-                        &why,
-                    );
+                    e.push(edge(members[0], m, rule, value, "rejected", why.clone()));
                     refused += 1;
                 }
                 continue;
@@ -550,20 +560,11 @@ fn resolve_batched(
                     };
                     match outcome {
                         (h, Ok(())) => {
-                            push_edge(&mut e, h, m, rule, Some(value), None, "link", &same);
+                            e.push(edge(h, m, rule, value, "link", same.as_str()));
                             links += 1;
                         }
                         (h, Err(r)) => {
-                            push_edge(
-                                &mut e,
-                                h,
-                                m,
-                                rule,
-                                Some(value),
-                                None,
-                                "rejected",
-                                &r.reason(),
-                            );
+                            e.push(edge(h, m, rule, value, "rejected", r.reason()));
                             *stats.guard_actions.entry(r.kind()).or_default() += 1;
                             refused += 1;
                         }
@@ -588,20 +589,11 @@ fn resolve_batched(
                         if let Some(k) = heads.iter().position(|&x| x == h) {
                             uses[k] += 1;
                         }
-                        push_edge(&mut e, h, m, rule, Some(value), None, "link", &same);
+                        e.push(edge(h, m, rule, value, "link", same.as_str()));
                         links += 1;
                     }
                     (None, Some(r)) => {
-                        push_edge(
-                            &mut e,
-                            heads[0],
-                            m,
-                            rule,
-                            Some(value),
-                            None,
-                            "rejected",
-                            &r.reason(),
-                        );
+                        e.push(edge(heads[0], m, rule, value, "rejected", r.reason()));
                         *stats.guard_actions.entry(r.kind()).or_default() += 1;
                         heads.push(m);
                         uses.push(1);
@@ -750,16 +742,15 @@ fn resolve_batched(
                 .collect();
             for (&i, (blocks, total, dec, why)) in chunk.iter().zip(rows) {
                 let (a, b) = cand.pairs[i];
-                push_edge(
-                    &mut e,
-                    a as usize,
-                    b as usize,
-                    "probabilistic",
-                    Some(&blocks),
-                    Some(total),
-                    dec,
-                    &why,
-                );
+                e.push(EdgeRow {
+                    a,
+                    b,
+                    rule: "probabilistic",
+                    value: Some(Cow::Owned(blocks)),
+                    weight: Some(total),
+                    decision: dec,
+                    reason: Cow::Owned(why),
+                });
             }
         }
         tracing::info!(
