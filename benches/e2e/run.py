@@ -386,8 +386,9 @@ def render(results: list[dict]) -> str:
         return "No results yet: run `python3 benches/e2e/run.py`.\n"
     m = results[0]["machine"]
     lines = [
-        f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_bytes'] / 2**30:.1f} GiB RAM, "
-        f"{m['os']}. Raw figures: `benches/results/e2e-<size>.json`. Per size:",
+        f"Machine: {m['cores']} cores, {m['memory_bytes'] / 2**30:.1f} GiB RAM, {m['os']}; the "
+        "host's CPU model changes between sessions (named per size: compare sizes run on one "
+        "model). Raw figures: `benches/results/e2e-<size>.json`. Per size:",
         "",
     ]
     for r in results:
@@ -395,7 +396,7 @@ def render(results: list[dict]) -> str:
         lines.append(
             f"- {r['size']}: commit `{rm['commit'][:10]}`"
             f"{' (with local changes)' if rm['commit_dirty'] else ''}, {rm['date'][:10]}, "
-            f"omni `{r['omni_profile']}` profile"
+            f"{rm['cpu']}, omni `{r['omni_profile']}` profile"
             + (" — **debug build: its timings are not comparable**" if not r["comparable"] else ""))
     lines += [
         "",
