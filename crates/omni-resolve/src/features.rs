@@ -3,6 +3,7 @@
 //! hold `u32` ids, so equality is an integer comparison, term frequencies are counts, and
 //! blocking keys are integers.
 
+use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use arrow::array::{Array, Date32Array, StringArray};
@@ -18,7 +19,7 @@ pub const NONE: u32 = u32::MAX;
 pub const NO_DATE: i32 = i32::MIN;
 
 /// A normaliser of raw values (`None`: the value normalises to nothing).
-pub(crate) type Normalizer<'f> = &'f dyn Fn(&str) -> Option<String>;
+pub(crate) type Normalizer<'f> = &'f (dyn Fn(&str) -> Option<String> + Sync);
 
 /// One interned text column.
 #[derive(Debug, Default)]
@@ -187,11 +188,49 @@ impl Features {
         let pc: Normalizer = &|c: &str| Some(postcode_key(c).into_owned());
         let addr: Normalizer = &omni_normalize::normalize_address;
         let area: Normalizer = &|p: &str| omni_normalize::landline_area(p).map(str::to_string);
+        // The columns are interned in parallel, one task each (the address normaliser is the
+        // longest).
+        let specs: Vec<(&StringArray, Option<Normalizer>)> = vec![
+            (&first, None),
+            (&first, Some(canon)),
+            (&last, None),
+            (&postcode, Some(pc)),
+            (&address, Some(addr)),
+            (&city, Some(fold)),
+            (&phone, Some(area)),
+            (&email, None),
+            (&phone, None),
+            (&nid, None),
+            (&card, None),
+        ];
+        let interned: Vec<Interned> = specs
+            .into_par_iter()
+            .with_max_len(1)
+            .map(|(a, norm)| Interned::from_strs(n, |p| cell(a, p), norm))
+            .collect();
+        let Ok(
+            [
+                first,
+                first_canon,
+                last,
+                postcode,
+                address,
+                city,
+                phone_area,
+                email,
+                phone,
+                national_id,
+                loyalty_card,
+            ],
+        ) = <[Interned; 11]>::try_from(interned)
+        else {
+            unreachable!("one interned column per spec")
+        };
         Ok(Features {
             n,
-            first: Interned::from_strs(n, |p| cell(&first, p), None),
-            first_canon: Interned::from_strs(n, |p| cell(&first, p), Some(canon)),
-            last: Interned::from_strs(n, |p| cell(&last, p), None),
+            first,
+            first_canon,
+            last,
             dob: order
                 .iter()
                 .map(|&r| {
@@ -202,14 +241,14 @@ impl Features {
                     }
                 })
                 .collect(),
-            postcode: Interned::from_strs(n, |p| cell(&postcode, p), Some(pc)),
-            address: Interned::from_strs(n, |p| cell(&address, p), Some(addr)),
-            city: Interned::from_strs(n, |p| cell(&city, p), Some(fold)),
-            phone_area: Interned::from_strs(n, |p| cell(&phone, p), Some(area)),
-            email: Interned::from_strs(n, |p| cell(&email, p), None),
-            phone: Interned::from_strs(n, |p| cell(&phone, p), None),
-            national_id: Interned::from_strs(n, |p| cell(&nid, p), None),
-            loyalty_card: Interned::from_strs(n, |p| cell(&card, p), None),
+            postcode,
+            address,
+            city,
+            phone_area,
+            email,
+            phone,
+            national_id,
+            loyalty_card,
             place_by_postcode: false,
         })
     }
