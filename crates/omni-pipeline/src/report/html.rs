@@ -229,6 +229,7 @@ fn identity(h: &mut String, r: &RunReport) {
             ("records".into(), id.records),
             ("customers".into(), id.customers),
             ("largest cluster (records)".into(), id.largest_cluster),
+            ("candidate pairs compared".into(), id.pairs_compared),
             ("pairs scored (probabilistic)".into(), id.pairs_scored),
         ],
     );
