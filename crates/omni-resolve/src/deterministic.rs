@@ -466,6 +466,8 @@ fn resolve_batched(
         .iter()
         .map(|r| format!("same {r}"))
         .collect();
+    // The probabilistic edges' "blocked on ..." text per combination of rules (filled there).
+    let blocked_on: FxHashMap<u16, String>;
     let mut e = Edges::new(edges, edge_batch_rows, &key);
     let mut stats = ResolveStats {
         records: n as u64,
@@ -701,42 +703,57 @@ fn resolve_batched(
         let written: Vec<usize> = (0..cand.pairs.len())
             .filter(|&i| !cand.same[i] && (weights[i] >= keep_w || decision[i] != Decided::Below))
             .collect();
+        // "blocked on rule | rule" for each combination of rules that found a pair (a few).
+        let masks: std::collections::BTreeSet<u16> =
+            written.iter().map(|&i| cand.rules[i]).collect();
+        blocked_on = masks
+            .into_iter()
+            .map(|mask| {
+                let names: Vec<&str> = (0..plan.rules.len())
+                    .filter(|r| mask & (1 << r) != 0)
+                    .map(|r| plan.rule_names[r].as_str())
+                    .collect();
+                (mask, format!("blocked on {}", names.join(" | ")))
+            })
+            .collect();
         for chunk in written.chunks(1 << 16) {
-            let rows: Vec<(String, f64, &str, String)> = chunk
+            let rows: Vec<(&str, f64, &str, String)> = chunk
                 .par_iter()
                 .map(|&i| {
+                    use std::fmt::Write;
                     let (a, _) = cand.pairs[i];
                     let scored = table.score(patterns[i], a as usize);
-                    let blocks: Vec<&str> = (0..plan.rules.len())
-                        .filter(|r| cand.rules[i] & (1 << r) != 0)
-                        .map(|r| plan.rule_names[r].as_str())
-                        .collect();
-                    let blocks = format!("blocked on {}", blocks.join(" | "));
-                    let evidence = m.describe(&scored);
-                    let (dec, why) = match decision[i] {
-                        Decided::Link => (
-                            "link",
-                            format!(
-                                "match probability {:.4} >= threshold {}: {evidence}",
+                    let blocks = blocked_on[&cand.rules[i]].as_str();
+                    let mut why = String::with_capacity(320);
+                    // Writing to a String cannot fail.
+                    let dec = match decision[i] {
+                        Decided::Link => {
+                            let _ = write!(
+                                why,
+                                "match probability {:.4} >= threshold {}: ",
                                 scored.probability, pc.threshold
-                            ),
-                        ),
-                        Decided::Refused => (
-                            "rejected",
-                            format!(
-                                "{} (match probability {:.4}): {evidence}",
+                            );
+                            "link"
+                        }
+                        Decided::Refused => {
+                            let _ = write!(
+                                why,
+                                "{} (match probability {:.4}): ",
                                 refusals[&i].reason(),
                                 scored.probability
-                            ),
-                        ),
-                        Decided::Below => (
-                            "rejected",
-                            format!(
-                                "match probability {:.4} < threshold {}: {evidence}",
+                            );
+                            "rejected"
+                        }
+                        Decided::Below => {
+                            let _ = write!(
+                                why,
+                                "match probability {:.4} < threshold {}: ",
                                 scored.probability, pc.threshold
-                            ),
-                        ),
+                            );
+                            "rejected"
+                        }
                     };
+                    m.describe_into(&scored, &mut why);
                     (blocks, scored.total, dec, why)
                 })
                 .collect();
@@ -746,7 +763,7 @@ fn resolve_batched(
                     a,
                     b,
                     rule: "probabilistic",
-                    value: Some(Cow::Owned(blocks)),
+                    value: Some(Cow::Borrowed(blocks)),
                     weight: Some(total),
                     decision: dec,
                     reason: Cow::Owned(why),

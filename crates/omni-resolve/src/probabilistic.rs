@@ -1012,7 +1012,16 @@ impl Model {
     /// "prior(-14.46); first_name=exact(+6.10); last_name=null; ..." for `identity_edges`
     /// (`omni explain` reads it back as a waterfall).
     pub fn describe(&self, s: &Scored) -> String {
-        let mut out = format!("prior({:+.2})", self.prior_weight());
+        let mut out = String::new();
+        self.describe_into(s, &mut out);
+        out
+    }
+
+    /// [`Model::describe`], appended to `out` (no allocation of its own).
+    pub fn describe_into(&self, s: &Scored, out: &mut String) {
+        use std::fmt::Write;
+        // Writing to a String cannot fail.
+        let _ = write!(out, "prior({:+.2})", self.prior_weight());
         for (k, &(l, w)) in s.parts.iter().enumerate() {
             let c = self.comparisons[k];
             out.push_str("; ");
@@ -1020,10 +1029,9 @@ impl Model {
             out.push('=');
             out.push_str(c.levels()[l as usize]);
             if l != 0 {
-                out.push_str(&format!("({w:+.2})"));
+                let _ = write!(out, "({w:+.2})");
             }
         }
-        out
     }
 }
 
