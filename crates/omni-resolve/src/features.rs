@@ -208,29 +208,22 @@ impl Features {
             .with_max_len(1)
             .map(|(a, norm)| Interned::from_strs(n, |p| cell(a, p), norm))
             .collect();
-        let Ok(
-            [
-                first,
-                first_canon,
-                last,
-                postcode,
-                address,
-                city,
-                phone_area,
-                email,
-                phone,
-                national_id,
-                loyalty_card,
-            ],
-        ) = <[Interned; 11]>::try_from(interned)
-        else {
-            unreachable!("one interned column per spec")
-        };
+        // Fields in the order of `specs` (a struct literal evaluates its fields in order).
+        let mut columns = interned.into_iter();
+        let mut next = || columns.next().expect("one interned column per spec");
         Ok(Features {
             n,
-            first,
-            first_canon,
-            last,
+            first: next(),
+            first_canon: next(),
+            last: next(),
+            postcode: next(),
+            address: next(),
+            city: next(),
+            phone_area: next(),
+            email: next(),
+            phone: next(),
+            national_id: next(),
+            loyalty_card: next(),
             dob: order
                 .iter()
                 .map(|&r| {
@@ -241,14 +234,6 @@ impl Features {
                     }
                 })
                 .collect(),
-            postcode,
-            address,
-            city,
-            phone_area,
-            email,
-            phone,
-            national_id,
-            loyalty_card,
             place_by_postcode: false,
         })
     }
