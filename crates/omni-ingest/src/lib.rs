@@ -34,6 +34,7 @@
 //! assert_eq!(out.stats.rows_read, out.stats.accepted + out.stats.rejected);
 //! ```
 
+mod chunk;
 pub mod config;
 pub mod error;
 pub mod mapping;

@@ -93,15 +93,19 @@ impl PhoneCache {
 
     /// Exactly [`PhoneNormalizer::normalize`]`(raw)`, remembered.
     pub fn normalize(&mut self, raw: &str) -> Option<String> {
-        if let Some(v) = self.map.get(raw) {
-            return v.as_deref().map(str::to_string);
+        self.normalize_ref(raw).map(str::to_string)
+    }
+
+    /// [`normalize`](Self::normalize) without a copy of the answer.
+    pub fn normalize_ref(&mut self, raw: &str) -> Option<&str> {
+        if !self.map.contains_key(raw) {
+            if self.map.len() >= self.capacity {
+                self.map.clear();
+            }
+            let v = self.normalizer.normalize(raw);
+            self.map.insert(raw.into(), v.map(String::into_boxed_str));
         }
-        if self.map.len() >= self.capacity {
-            self.map.clear();
-        }
-        let v = self.normalizer.normalize(raw);
-        self.map.insert(raw.into(), v.as_deref().map(Box::from));
-        v
+        self.map.get(raw)?.as_deref()
     }
 
     /// Values remembered now.
