@@ -192,8 +192,7 @@ fn ingest_one_file(path: &Path) {
             omni_ingest::read::chunked::DEFAULT_CHUNK_BYTES,
             |p: omni_ingest::Part| {
                 parts += 1;
-                mb += (p.records.get_array_memory_size() + p.transactions.get_array_memory_size())
-                    >> 20;
+                mb += p.memory_size() >> 20;
                 Ok::<_, omni_ingest::Error>(())
             },
         )

@@ -15,8 +15,9 @@ use omni_core::fields::{CanonicalField, FieldType};
 use omni_core::schema::{AMOUNT_PRECISION, AMOUNT_SCALE};
 
 use crate::normalize::{
-    PhoneCache, name::fold_name_into, normalize_email, normalize_id, normalize_postcode,
-    pad_spanish_postcode, split_full_name,
+    PhoneCache,
+    name::{fold_name_into, split_full_name_ref},
+    normalize_email, normalize_id, normalize_postcode, pad_spanish_postcode,
 };
 use crate::parse::{Formats, ParseState, parse_amount, parse_bool};
 use crate::read::{RawTable, TextColumn};
@@ -376,9 +377,9 @@ impl Plan<'_, '_> {
             if let Some(f) = &full
                 && (first.is_none() || last.is_none())
             {
-                let (split_first, split_last) = split_full_name(f);
-                first = first.or(split_first.map(Cow::Owned));
-                last = last.or(split_last.map(Cow::Owned));
+                let (split_first, split_last) = split_full_name_ref(f);
+                first = first.or(split_first);
+                last = last.or(split_last);
             }
             for (v, b, norm) in [
                 (&first, &mut first_b, &mut first_norm),

@@ -265,8 +265,7 @@ fn parts_are_handed_over_block_by_block() {
     let mut parts: Vec<(usize, usize, String)> = Vec::new();
     let (rejects, stats) =
         crate::ingest_source_parts(&src, dir.path(), &opts, 2000, |p: crate::Part| {
-            let ids = p
-                .records
+            let ids = p.records[0]
                 .column_by_name("record_id")
                 .unwrap()
                 .as_any()
@@ -274,7 +273,7 @@ fn parts_are_handed_over_block_by_block() {
                 .unwrap()
                 .value(0)
                 .to_string();
-            parts.push((p.records.num_rows(), p.transactions.num_rows(), ids));
+            parts.push((p.num_records(), p.num_transactions(), ids));
             Ok::<_, crate::Error>(())
         })
         .unwrap();

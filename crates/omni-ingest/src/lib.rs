@@ -148,8 +148,8 @@ pub fn ingest_source_chunked(
     let mut records = Vec::new();
     let mut transactions = Vec::new();
     let (rejects, stats) = ingest_source_parts(src, base_dir, opts, chunk_bytes, |p: Part| {
-        records.push(p.records);
-        transactions.push(p.transactions);
+        records.extend(p.records);
+        transactions.extend(p.transactions);
         Ok::<_, Error>(())
     })?;
     let concat = |schema: arrow::datatypes::SchemaRef,
@@ -218,8 +218,8 @@ where
     let mapped = mapper.finish();
     if mapped.records.num_rows() > 0 {
         sink(Part {
-            records: mapped.records,
-            transactions: mapped.transactions,
+            records: vec![mapped.records],
+            transactions: vec![mapped.transactions],
         })?;
     }
     tracing::info!(

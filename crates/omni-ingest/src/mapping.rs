@@ -219,11 +219,31 @@ impl Rejects {
     }
 }
 
-/// Records and transactions of a source mapped so far ([`Mapper::take_part`]).
-#[derive(Debug)]
+/// Records and transactions of a source mapped so far ([`Mapper::take_part`]), as batches in
+/// row order: one per chunk of rows mapped together (joining them would copy the part).
+#[derive(Debug, Default)]
 pub struct Part {
-    pub records: RecordBatch,
-    pub transactions: RecordBatch,
+    pub records: Vec<RecordBatch>,
+    pub transactions: Vec<RecordBatch>,
+}
+
+impl Part {
+    pub fn num_records(&self) -> usize {
+        self.records.iter().map(RecordBatch::num_rows).sum()
+    }
+
+    pub fn num_transactions(&self) -> usize {
+        self.transactions.iter().map(RecordBatch::num_rows).sum()
+    }
+
+    /// Bytes of Arrow arrays held.
+    pub fn memory_size(&self) -> usize {
+        self.records
+            .iter()
+            .chain(&self.transactions)
+            .map(RecordBatch::get_array_memory_size)
+            .sum()
+    }
 }
 
 /// The output of mapping one source (all its files).
@@ -486,16 +506,12 @@ impl<'a> Mapper<'a> {
     /// part out, so that memory does not grow with the input (rejects and counts stay until
     /// [`finish`](Mapper::finish)).
     pub fn take_part(&mut self) -> Option<Part> {
-        if self.records.iter().all(|b| b.num_rows() == 0) {
-            self.records.clear();
+        if self.records.is_empty() {
             return None;
         }
         Some(Part {
-            records: concat(schema::source_records(), std::mem::take(&mut self.records)),
-            transactions: concat(
-                schema::transactions(),
-                std::mem::take(&mut self.transactions),
-            ),
+            records: std::mem::take(&mut self.records),
+            transactions: std::mem::take(&mut self.transactions),
         })
     }
 

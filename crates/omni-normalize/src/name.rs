@@ -59,6 +59,13 @@ pub fn fold_name_into(raw: &str, out: &mut String) {
 /// (`María del Carmen`, `Ruiz`), `"María de la Fuente"` gives (`María`, `de la Fuente`). At
 /// least one word is left for the surname.
 pub fn split_full_name(raw: &str) -> (Option<String>, Option<String>) {
+    let (first, last) = split_full_name_ref(raw);
+    (first.map(Cow::into_owned), last.map(Cow::into_owned))
+}
+
+/// [`split_full_name`], borrowing each part from `raw` when its words are already separated
+/// by single spaces (as in text that went through a whitespace collapse).
+pub fn split_full_name_ref(raw: &str) -> (Option<Cow<'_, str>>, Option<Cow<'_, str>>) {
     let t = raw.trim();
     if t.is_empty() {
         return (None, None);
@@ -90,9 +97,24 @@ pub fn split_full_name(raw: &str) -> (Option<String>, Option<String>) {
         }
     }
     (
-        Some(words[..given].join(" ")),
-        non_empty(&words[given..].join(" ")),
+        Some(joined(t, &words[..given])),
+        (given < words.len()).then(|| joined(t, &words[given..])),
     )
+}
+
+/// `words` (consecutive words of `t`, at least one) joined by single spaces: the slice of `t`
+/// they span when it is exactly that.
+fn joined<'t>(t: &'t str, words: &[&'t str]) -> Cow<'t, str> {
+    let offset = |w: &str| w.as_ptr() as usize - t.as_ptr() as usize;
+    let (a, b) = (words[0], words[words.len() - 1]);
+    let span = &t[offset(a)..offset(b) + b.len()];
+    if span.len() == words.iter().map(|w| w.len() + 1).sum::<usize>() - 1
+        && span.bytes().filter(|&c| c == b' ').count() == words.len() - 1
+    {
+        Cow::Borrowed(span)
+    } else {
+        Cow::Owned(words.join(" "))
+    }
 }
 
 /// The formal first name of a nickname, folded (`"Pepe"` → `jose`, `"Bill"` → `william`,
@@ -208,9 +230,10 @@ fn words(s: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
     out.into_iter()
 }
 
-fn non_empty(s: &str) -> Option<String> {
-    let t = s.split_whitespace().collect::<Vec<_>>().join(" ");
-    (!t.is_empty()).then_some(t)
+fn non_empty(s: &str) -> Option<Cow<'_, str>> {
+    let words: Vec<&str> = s.split_whitespace().collect();
+    let t = s.trim();
+    (!words.is_empty()).then(|| joined(t, &words))
 }
 
 #[cfg(test)]
@@ -269,6 +292,59 @@ mod tests {
         assert_eq!(split_full_name("García López, María"), want);
         assert_eq!(split_full_name("Cher"), (Some("Cher".into()), None));
         assert_eq!(split_full_name("  "), (None, None));
+    }
+
+    /// The borrowing split gives the parts the reference definition (split on whitespace,
+    /// join with single spaces) gives, and borrows exactly when the input's spacing is clean.
+    #[test]
+    fn borrowed_parts_match_the_joined_ones() {
+        let cases = [
+            "María García López",
+            "  José   María\tGarcía  López ",
+            "María del Carmen Ruiz Gil",
+            "María\u{a0}de la Fuente",
+            "García López ,  María",
+            "GARCÍA  LÓPEZ, MARÍA JOSÉ",
+            "Cher",
+            ", Ana",
+            "Ruiz,",
+            "Juan Carlos Pérez",
+        ];
+        for raw in cases {
+            let (first, last) = split_full_name_ref(raw);
+            let reference = |part: Option<&str>| {
+                part.map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
+                    .filter(|p| !p.is_empty())
+            };
+            assert_eq!(
+                first.as_deref(),
+                reference(first.as_deref()).as_deref(),
+                "{raw:?}"
+            );
+            assert_eq!(
+                last.as_deref(),
+                reference(last.as_deref()).as_deref(),
+                "{raw:?}"
+            );
+            let (f2, l2) = split_full_name(raw);
+            assert_eq!(
+                (first.as_deref(), last.as_deref()),
+                (f2.as_deref(), l2.as_deref())
+            );
+            let clean = !raw.contains("  ")
+                && !raw.contains(['\t', '\u{a0}'])
+                && !raw.contains(" ,")
+                && !raw.contains(",  ");
+            if clean {
+                for part in [&first, &last].into_iter().flatten() {
+                    assert!(matches!(part, Cow::Borrowed(_)), "{raw:?}: {part:?}");
+                }
+            }
+        }
+        assert_eq!(
+            split_full_name_ref("  José   María\tGarcía  López "),
+            (Some("José María".into()), Some("García López".into()))
+        );
     }
 
     fn split(s: &str) -> (String, String) {

@@ -294,12 +294,15 @@ impl<'a> SourceParts<'a> {
     }
 
     fn write(&mut self, part: omni_ingest::Part) -> Result<()> {
-        if part.records.num_rows() > 0 {
-            self.records.write(&part.records)?;
+        for records in part.records.iter().filter(|b| b.num_rows() > 0) {
+            self.records.write(records)?;
             self.resolver_input
-                .push(omni_resolve::resolver_input(&part.records, self.identity)?);
+                .push(omni_resolve::resolver_input(records, self.identity)?);
         }
-        self.transactions.write(&part.transactions)
+        for transactions in &part.transactions {
+            self.transactions.write(transactions)?;
+        }
+        Ok(())
     }
 
     fn finish(self, rejects: RecordBatch, stats: SourceStats) -> Result<IngestedSource> {

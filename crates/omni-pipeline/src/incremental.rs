@@ -279,14 +279,14 @@ impl Incremental {
         };
         records.each(|b| {
             sink(Part {
-                records: b,
-                transactions: RecordBatch::new_empty(schema::transactions()),
+                records: vec![b],
+                transactions: Vec::new(),
             })
         })?;
         transactions.each(|b| {
             sink(Part {
-                records: RecordBatch::new_empty(schema::source_records()),
-                transactions: b,
+                records: Vec::new(),
+                transactions: vec![b],
             })
         })?;
         let mut kept = Vec::new();

@@ -85,6 +85,12 @@ pub fn scan_from(
     let mut line: u64 = first_line;
     // A line break at `at` that ends the block may be the CR of a CRLF split by the block end.
     let open_end = |at: usize| !last_block && (at >= n || (bytes[at] == b'\r' && at + 1 == n));
+    // Inside a field, only these bytes can end it, its record or its quoting; the others are
+    // passed over at once.
+    let mut special = [false; 256];
+    for b in [delimiter, b'\n', b'\r'].into_iter().chain(quote) {
+        special[usize::from(b)] = true;
+    }
     while i < n {
         let mut rec = RecordSpan {
             line,
@@ -100,6 +106,14 @@ pub fn scan_from(
         let mut next = n;
         let mut terminated = false;
         while i < n {
+            if matches!(state, State::Unquoted | State::Quoted) {
+                while i < n && !special[usize::from(bytes[i])] {
+                    i += 1;
+                }
+                if i >= n {
+                    break;
+                }
+            }
             let c = bytes[i];
             let brk = line_break(bytes, i);
             if state == State::Quoted {
