@@ -126,7 +126,7 @@ impl Problems {
 
 /// The trimmed text of row `i`, `None` when the column is missing or the cell blank.
 fn cell<'c>(col: &'c Option<Cow<'_, TextColumn>>, i: usize) -> Option<&'c str> {
-    col.as_deref().and_then(|c| c.get(i)).map(str::trim)
+    col.as_deref().and_then(|c| c.trimmed(i))
 }
 
 /// [`cell`] of a column that may not be mapped at all.

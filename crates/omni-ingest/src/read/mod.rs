@@ -50,6 +50,17 @@ impl TextColumn {
         (!v.trim().is_empty()).then_some(v)
     }
 
+    /// The value at `i` trimmed, `None` when null or blank ([`get`](Self::get) trimmed,
+    /// trimming once).
+    pub fn trimmed(&self, i: usize) -> Option<&str> {
+        let v = match self {
+            TextColumn::View(a) => (!a.is_null(i)).then(|| a.value(i)),
+            TextColumn::Plain(a) => (!a.is_null(i)).then(|| a.value(i)),
+        }?
+        .trim();
+        (!v.is_empty()).then_some(v)
+    }
+
     pub fn len(&self) -> usize {
         match self {
             TextColumn::View(a) => a.len(),
