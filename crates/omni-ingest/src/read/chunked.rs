@@ -14,9 +14,14 @@ use std::path::{Path, PathBuf};
 use super::decode::decode_owned;
 use crate::error::{Error, Result};
 
-/// Block size of ingest: big enough that polars' per-call overhead vanishes, small enough
-/// that two blocks in flight (one mapped while the next is read) stay modest.
-pub const DEFAULT_CHUNK_BYTES: usize = 64 << 20;
+/// Block size of ingest: big enough that polars' per-call overhead vanishes (a block is
+/// about 50,000 rows of a typical export, six chunks of rows for the workers), small enough
+/// that the blocks in flight (one mapped while the next is read and the previous one
+/// written) stay in a few hundred MB, and that the first block's read, which nothing
+/// overlaps, is short. On a 98 MB web export, 8 MB blocks ingest faster than 64 MB ones
+/// (1.5–1.7 s against 1.8–2.3 s) at 0.33 GB peak memory against 0.81 GB; 1–2 MB blocks are
+/// slower again (`BENCHMARKS.md`, "Ingest").
+pub const DEFAULT_CHUNK_BYTES: usize = 8 << 20;
 
 /// A text file as decoded blocks.
 pub struct TextBlocks {
