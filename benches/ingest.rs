@@ -222,6 +222,13 @@ fn ingest_one_file(path: &Path) {
 }
 
 fn bench(c: &mut Criterion) {
+    // As `omni` does: no transparent huge pages for this process (see omni-cli's `main`), so
+    // that the figures are those of a build.
+    #[cfg(target_os = "linux")]
+    // SAFETY: prctl with PR_SET_THP_DISABLE only sets a flag of this process's memory.
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
     if let Some(file) = std::env::var_os("OMNI_BENCH_INGEST_FILE") {
         ingest_one_file(Path::new(&file));
         return;
