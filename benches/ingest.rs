@@ -156,18 +156,23 @@ fn source(format: &str, phone: bool) -> SourceConfig {
 
 /// `OMNI_BENCH_INGEST_FILE=<web_orders.csv>`: instead of the benchmarks, ingests that file
 /// once (an `omni datagen --channels web` export, mapped as `pipelines/generated.toml` maps
-/// it) and prints rows, time, input MB/s and the process's peak memory: how ingest behaves on
+/// it; a `.jsonl` file holding the same columns as keys is read as JSON lines) and prints rows, time, input MB/s and the process's peak memory: how ingest behaves on
 /// one large, realistic file (customers repeat their phones there).
 fn ingest_one_file(path: &Path) {
     let src: SourceConfig = toml::from_str(&format!(
-        "name = \"web_orders\"\nchannel = \"web\"\npath = {:?}\nformat = \"csv\"\n\
+        "name = \"web_orders\"\nchannel = \"web\"\npath = {:?}\nformat = {:?}\n\
          [fields]\nrecord_id = \"order_id\"\nevent_ts = \"created_at\"\n\
          email = \"customer_email\"\nfull_name = \"customer_name\"\nphone = \"phone\"\n\
          address = \"shipping_address\"\npostcode = \"shipping_postcode\"\n\
          city = \"shipping_city\"\ncountry = \"country\"\n\
          [transaction]\namount = \"total\"\ncurrency = \"currency\"\n\
          original_id = \"refund_of\"\n",
-        path.to_string_lossy()
+        path.to_string_lossy(),
+        if path.extension().is_some_and(|e| e == "jsonl") {
+            "jsonl"
+        } else {
+            "csv"
+        },
     ))
     .unwrap();
     let opts = MapOptions {

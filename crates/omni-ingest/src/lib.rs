@@ -11,11 +11,15 @@
 //! arrow-rs zero-copy), typed parsing in [`parse`], normalisers in [`normalize`] (the `omni-normalize` crate), the mapping
 //! to canonical fields in [`mapping`].
 //!
-//! Speed and memory: files are read in blocks of about 64 MB (Parquet by row groups), the next
-//! block read while the current one is mapped; rows are mapped in parallel batches, a batch's
-//! phones beside them through one cache per worker ([`normalize::PhoneCache`]: libphonenumber
-//! is the costliest normaliser, and customers repeat their phones), timestamp formats compiled once
-//! ([`parse::Formats`]). Figures and what is left: `BENCHMARKS.md`, "Ingest".
+//! Speed and memory: text files are read in blocks of about 8 MB (Parquet by row groups), the
+//! next block read while the current one is mapped and the previous one handed over. A block's
+//! rows are mapped in chunks of 8,192 on all workers, column by column: each field is parsed
+//! and normalised straight into its Arrow array, the first problem of each row noted beside
+//! it; then, in row order, duplicate ids are found and rejects recorded, and each chunk's
+//! accepted rows are kept (a filter only where a row was rejected). Phones go through a cache
+//! per worker ([`normalize::PhoneCache`]: libphonenumber is the costliest normaliser, and
+//! customers repeat their phones), timestamp formats are compiled once ([`parse::Formats`]).
+//! Figures and what is left: `BENCHMARKS.md`, "Ingest".
 //!
 //! ```no_run
 //! use omni_ingest::{config::SourceConfig, ingest_source, MapOptions, normalize::PhoneNormalizer};

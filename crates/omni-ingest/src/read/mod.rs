@@ -11,6 +11,7 @@ pub mod chunked;
 pub mod csv;
 pub mod decode;
 pub mod jsonl;
+mod jsonl_fields;
 pub mod parquet;
 
 use std::path::Path;
