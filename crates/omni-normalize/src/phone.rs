@@ -76,7 +76,9 @@ impl PhoneNormalizer {
 #[derive(Debug, Clone)]
 pub struct PhoneCache {
     normalizer: PhoneNormalizer,
-    map: rustc_hash::FxHashMap<Box<str>, Option<Box<str>>>,
+    /// Raw value → its answer's place in `answers` (one hash lookup per value seen before).
+    map: rustc_hash::FxHashMap<Box<str>, u32>,
+    answers: Vec<Option<Box<str>>>,
     capacity: usize,
 }
 
@@ -92,7 +94,9 @@ impl PhoneCache {
         PhoneCache {
             normalizer,
             map: rustc_hash::FxHashMap::default(),
-            capacity: capacity.max(1),
+            answers: Vec::new(),
+            // Answers are numbered with `u32`.
+            capacity: capacity.clamp(1, u32::MAX as usize),
         }
     }
 
@@ -108,14 +112,21 @@ impl PhoneCache {
 
     /// [`normalize`](Self::normalize) without a copy of the answer.
     pub fn normalize_ref(&mut self, raw: &str) -> Option<&str> {
-        if !self.map.contains_key(raw) {
-            if self.map.len() >= self.capacity {
-                self.map.clear();
+        let at = match self.map.get(raw) {
+            Some(&at) => at as usize,
+            None => {
+                if self.map.len() >= self.capacity {
+                    self.map.clear();
+                    self.answers.clear();
+                }
+                let v = self.normalizer.normalize(raw);
+                self.answers.push(v.map(String::into_boxed_str));
+                let at = self.answers.len() - 1;
+                self.map.insert(raw.into(), at as u32);
+                at
             }
-            let v = self.normalizer.normalize(raw);
-            self.map.insert(raw.into(), v.map(String::into_boxed_str));
-        }
-        self.map.get(raw)?.as_deref()
+        };
+        self.answers[at].as_deref()
     }
 
     /// Values remembered now.

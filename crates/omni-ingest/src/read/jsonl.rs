@@ -3,7 +3,13 @@
 
 use std::path::Path;
 
-use arrow::array::{ArrayBuilder, StringArray, StringBuilder};
+use std::sync::Arc;
+
+use arrow::array::{
+    Array, ArrayBuilder, ArrayRef, AsArray, StringArray, StringBuilder, new_null_array,
+};
+use arrow::compute::concat;
+use arrow::datatypes::DataType;
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use serde_json::Value;
@@ -255,23 +261,30 @@ fn table_from(text: Vec<u8>, spans: &[(u64, usize, usize)]) -> RawTable {
                 .collect()
         })
         .collect();
+    // Each column's pieces joined by copying their buffers, the columns on all workers.
+    let mut per_column: Vec<Vec<ArrayRef>> = vec![Vec::with_capacity(pieces.len()); names.len()];
+    for (p, a) in pieces.iter().zip(arrays.iter_mut()) {
+        for (k, piece) in a.iter_mut().enumerate() {
+            per_column[k].push(match piece.take() {
+                Some(a) => Arc::new(a) as ArrayRef,
+                None => new_null_array(&DataType::Utf8, p.rows.len()),
+            });
+        }
+    }
     let columns = names
-        .into_iter()
-        .enumerate()
-        .map(|(k, name)| {
-            let bytes: usize = arrays
-                .iter()
-                .filter_map(|a| a[k].as_ref())
-                .map(|a| a.values().len())
-                .sum();
-            let mut out = StringBuilder::with_capacity(n, bytes);
-            for (p, a) in pieces.iter().zip(arrays.iter_mut()) {
-                match a[k].take() {
-                    Some(a) => out.extend(a.iter()),
-                    None => out.append_nulls(p.rows.len()),
-                }
-            }
-            (name, TextColumn::Plain(out.finish()))
+        .into_par_iter()
+        .zip(per_column)
+        .map(|(name, parts)| {
+            let refs: Vec<&dyn Array> = parts.iter().map(|a| a.as_ref()).collect();
+            let joined = if refs.is_empty() {
+                StringArray::from(Vec::<Option<&str>>::new())
+            } else {
+                concat(&refs)
+                    .expect("pieces of one text column")
+                    .as_string::<i32>()
+                    .clone()
+            };
+            (name, TextColumn::Plain(joined))
         })
         .collect();
     let mut lines = Vec::with_capacity(n);
