@@ -124,6 +124,30 @@ impl Problems {
     }
 }
 
+/// Parses a typed field's cells of `rows` with `parse` and hands each value to `append`
+/// (`None` for a blank cell, and for one `parse` refuses, whose reason becomes the row's
+/// problem unless it has one already).
+fn typed<V>(
+    p: &FieldPlan<'_>,
+    rows: std::ops::Range<usize>,
+    problems: &mut Problems,
+    mut parse: impl FnMut(&str) -> Result<V, String>,
+    mut append: impl FnMut(Option<V>),
+) {
+    let name = p.field.name();
+    for (r, i) in rows.enumerate() {
+        let v = match cell(&p.column, i).map(&mut parse) {
+            Some(Ok(v)) => Some(v),
+            Some(Err(reason)) => {
+                problems.field(r, name, reason);
+                None
+            }
+            None => None,
+        };
+        append(v);
+    }
+}
+
 /// The trimmed text of row `i`, `None` when the column is missing or the cell blank.
 fn cell<'c>(col: &'c Option<Cow<'_, TextColumn>>, i: usize) -> Option<&'c str> {
     col.as_deref().and_then(|c| c.trimmed(i))
@@ -190,16 +214,13 @@ impl Plan<'_, '_> {
                 (FieldType::Timestamp, Some(fm)) => {
                     let mut b = TimestampMicrosecondBuilder::with_capacity(n);
                     let mut state = ParseState::default();
-                    for (r, i) in rows.clone().enumerate() {
-                        match cell(&p.column, i).map(|v| fm.parse_timestamp(v, &mut state)) {
-                            Some(Ok(t)) => b.append_value(t),
-                            Some(Err(reason)) => {
-                                b.append_null();
-                                problems.field(r, name, reason);
-                            }
-                            None => b.append_null(),
-                        }
-                    }
+                    typed(
+                        p,
+                        rows.clone(),
+                        &mut problems,
+                        |v| fm.parse_timestamp(v, &mut state),
+                        |t| b.append_option(t),
+                    );
                     let a = b.finish().with_timezone("UTC");
                     if p.field == CanonicalField::EventTs {
                         event_ts = Some(a.clone());
@@ -209,30 +230,20 @@ impl Plan<'_, '_> {
                 (FieldType::Date, Some(fm)) => {
                     let mut b = Date32Builder::with_capacity(n);
                     let mut state = ParseState::default();
-                    for (r, i) in rows.clone().enumerate() {
-                        match cell(&p.column, i).map(|v| fm.parse_date(v, &mut state)) {
-                            Some(Ok(d)) => b.append_value(d),
-                            Some(Err(reason)) => {
-                                b.append_null();
-                                problems.field(r, name, reason);
-                            }
-                            None => b.append_null(),
-                        }
-                    }
+                    typed(
+                        p,
+                        rows.clone(),
+                        &mut problems,
+                        |v| fm.parse_date(v, &mut state),
+                        |d| b.append_option(d),
+                    );
                     columns.push((name, Arc::new(b.finish())));
                 }
                 (FieldType::Bool, _) => {
                     let mut b = BooleanBuilder::with_capacity(n);
-                    for (r, i) in rows.clone().enumerate() {
-                        match cell(&p.column, i).map(parse_bool) {
-                            Some(Ok(x)) => b.append_value(x),
-                            Some(Err(reason)) => {
-                                b.append_null();
-                                problems.field(r, name, reason);
-                            }
-                            None => b.append_null(),
-                        }
-                    }
+                    typed(p, rows.clone(), &mut problems, parse_bool, |x| {
+                        b.append_option(x)
+                    });
                     columns.push((name, Arc::new(b.finish())));
                 }
                 _ => {}
