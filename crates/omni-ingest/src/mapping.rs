@@ -114,7 +114,7 @@ fn field_column<'t>(spec: &FieldSpec, table: &'t RawTable) -> Option<Cow<'t, Tex
             let mut buf = String::new();
             for i in 0..table.num_rows() {
                 buf.clear();
-                for v in cols.iter().filter_map(|c| c.get(i)).map(str::trim) {
+                for v in cols.iter().filter_map(|c| c.trimmed(i)) {
                     if !buf.is_empty() {
                         buf.push_str(sep);
                     }
@@ -526,38 +526,9 @@ impl<'a> Mapper<'a> {
     }
 }
 
-/// The batches as one (moved, not copied, when there is one). Joined column by column on
-/// all workers, each column's pieces dropped once joined: the peak is the output and a
-/// column per worker, not the output twice.
-fn concat(schema: arrow::datatypes::SchemaRef, mut batches: Vec<RecordBatch>) -> RecordBatch {
-    if batches.len() == 1 {
-        return batches.pop().expect("one batch");
-    }
-    let rows = batches.iter().map(RecordBatch::num_rows).sum();
-    let mut pieces: Vec<Vec<ArrayRef>> =
-        vec![Vec::with_capacity(batches.len()); schema.fields().len()];
-    for b in batches {
-        for (k, c) in b.columns().iter().enumerate() {
-            pieces[k].push(c.clone());
-        }
-    }
-    let columns: Vec<ArrayRef> = pieces
-        .into_par_iter()
-        .zip(schema.fields().par_iter())
-        .map(|(p, f)| {
-            if p.is_empty() {
-                return new_null_array(f.data_type(), 0);
-            }
-            let refs: Vec<&dyn Array> = p.iter().map(|a| a.as_ref()).collect();
-            arrow::compute::concat(&refs).expect("pieces of one column")
-        })
-        .collect();
-    RecordBatch::try_new_with_options(
-        schema,
-        columns,
-        &arrow::record_batch::RecordBatchOptions::new().with_row_count(Some(rows)),
-    )
-    .expect("batches of one schema")
+/// The batches as one.
+fn concat(schema: arrow::datatypes::SchemaRef, batches: Vec<RecordBatch>) -> RecordBatch {
+    arrow::compute::concat_batches(&schema, &batches).expect("batches of one schema")
 }
 
 /// A chunk's accepted rows (`mask`; all when `None`) as `source_records` and `transactions`

@@ -44,22 +44,21 @@ impl TextColumn {
 
     /// The value at `i`, `None` when null or blank.
     pub fn get(&self, i: usize) -> Option<&str> {
-        let v = match self {
-            TextColumn::View(a) => (!a.is_null(i)).then(|| a.value(i)),
-            TextColumn::Plain(a) => (!a.is_null(i)).then(|| a.value(i)),
-        }?;
-        (!v.trim().is_empty()).then_some(v)
+        self.value(i).filter(|v| !v.trim().is_empty())
     }
 
     /// The value at `i` trimmed, `None` when null or blank ([`get`](Self::get) trimmed,
     /// trimming once).
     pub fn trimmed(&self, i: usize) -> Option<&str> {
-        let v = match self {
+        self.value(i).map(str::trim).filter(|v| !v.is_empty())
+    }
+
+    /// The value at `i`, `None` when null.
+    fn value(&self, i: usize) -> Option<&str> {
+        match self {
             TextColumn::View(a) => (!a.is_null(i)).then(|| a.value(i)),
             TextColumn::Plain(a) => (!a.is_null(i)).then(|| a.value(i)),
-        }?
-        .trim();
-        (!v.is_empty()).then_some(v)
+        }
     }
 
     pub fn len(&self) -> usize {
