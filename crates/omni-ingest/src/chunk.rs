@@ -522,16 +522,19 @@ fn upper(v: &str) -> Cow<'_, str> {
 /// Whitespace runs to one space, ends trimmed; borrowed when already so.
 pub(crate) fn collapse(v: &str) -> Cow<'_, str> {
     // One pass over the bytes: clean text has no space at either end or after another, no
-    // other ASCII whitespace, and no byte that may start a non-ASCII whitespace character
-    // (U+0085, U+00A0, U+1680, U+2000–U+3000 begin with 0xC2, 0xE1, 0xE2 or 0xE3; text with
-    // those is checked character by character).
+    // other ASCII whitespace, and no non-ASCII whitespace character. Of those, U+0085 and
+    // U+00A0 are 0xC2 0x85 and 0xC2 0xA0 (other 0xC2 pairs, such as `º` in Spanish
+    // addresses, are not whitespace); U+1680 and U+2000–U+3000 begin with 0xE1, 0xE2 or
+    // 0xE3, and text with those is checked character by character.
+    let b = v.as_bytes();
     let mut after_space = true;
-    for &c in v.as_bytes() {
+    for (i, &c) in b.iter().enumerate() {
         match c {
             b' ' if after_space => return collapsed(v),
             b' ' => after_space = true,
             0x09..=0x0d => return collapsed(v),
-            0xc2 | 0xe1 | 0xe2 | 0xe3 => return collapse_chars(v),
+            0xc2 if matches!(b.get(i + 1), Some(0x85 | 0xa0)) => return collapse_chars(v),
+            0xe1..=0xe3 => return collapse_chars(v),
             _ => after_space = false,
         }
     }
@@ -581,7 +584,7 @@ mod tests {
         let pool = [
             "a", "Z", "é", "ñ", "Ä", " ", "  ", "\t", "\n", "\r", "\u{b}", "\u{c}", "\u{85}",
             "\u{a0}", "\u{1680}", "\u{2003}", "\u{2028}", "\u{202f}", "\u{205f}", "\u{3000}",
-            "\u{2010}", "\u{e000}", "\u{1c}", "ア", "-", "5",
+            "\u{2010}", "\u{e000}", "\u{1c}", "ア", "-", "5", "º", "ª", "\u{a1}", "\u{ad}", "·",
         ];
         let mut x: u64 = 0x1234_5678_9abc_def1;
         for _ in 0..100_000 {
