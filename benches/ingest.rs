@@ -224,6 +224,103 @@ fn ingest_one_file(path: &Path) {
         stats.rejected,
         bytes as f64 / 1e6 / secs,
     );
+    if path.extension().is_some_and(|e| e == "csv") {
+        floors(path, bytes, secs, opts.phone);
+    }
+}
+
+/// What parts of the work cost alone on the same file, in the same run, on all cores: polars'
+/// bare read of the CSV (the issue's yardstick), and the phone column through libphonenumber
+/// as ingest calls it (one [`PhoneCache`] per worker) and with no cache at all. The ingest
+/// cannot be faster than its phones, and the yardstick bounds it at twice the bare read.
+fn floors(path: &Path, bytes: u64, ingest_secs: f64, phone: PhoneNormalizer) {
+    use omni_ingest::normalize::PhoneCache;
+    use rayon::prelude::*;
+    // Process CPU time (user + system), seconds.
+    let cpu = || {
+        // SAFETY: getrusage writes the struct it is given.
+        let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+        unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut u) };
+        let s = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+        s(u.ru_utime) + s(u.ru_stime)
+    };
+    // Best wall time of three runs, with that run's CPU time.
+    let best = |f: &mut dyn FnMut() -> usize| {
+        (0..3)
+            .map(|_| {
+                let (t, c) = (std::time::Instant::now(), cpu());
+                black_box(f());
+                (t.elapsed().as_secs_f64(), cpu() - c)
+            })
+            .fold((f64::INFINITY, 0.0), |a, b| if b.0 < a.0 { b } else { a })
+    };
+    // Every column as text, ragged rows cut (the file has malformed rows a typed read would
+    // stop at; ingest reads text too).
+    let read = || {
+        CsvReadOptions::default()
+            .with_has_header(true)
+            .with_infer_schema_length(Some(0))
+            .map_parse_options(|o| o.with_truncate_ragged_lines(true))
+            .try_into_reader_with_file_path(Some(path.to_path_buf()))
+            .unwrap()
+            .finish()
+            .unwrap()
+    };
+    let bare = best(&mut || read().height());
+    let df = read();
+    let phones: Vec<String> = df
+        .column("phone")
+        .unwrap()
+        .cast(&DataType::String)
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .flatten()
+        .map(str::to_string)
+        .collect();
+    let cached = best(&mut || {
+        phones
+            .par_chunks(8192)
+            .map_init(
+                || PhoneCache::new(phone),
+                |cache, chunk| {
+                    chunk
+                        .iter()
+                        .filter(|v| cache.normalize_ref(v).is_some())
+                        .count()
+                },
+            )
+            .sum()
+    });
+    let uncached = best(&mut || {
+        phones
+            .par_chunks(8192)
+            .map(|chunk| {
+                chunk
+                    .iter()
+                    .filter(|v| phone.normalize(v).is_some())
+                    .count()
+            })
+            .sum()
+    });
+    let mbs = |s: f64| bytes as f64 / 1e6 / s;
+    println!(
+        "same file, all cores, best of 3 (wall / CPU): polars bare read {:.2} / {:.2} s \
+         ({:.0} MB/s; ingest ÷ bare read {:.1}); {} phones alone through the cache {:.2} / \
+         {:.2} s ({:.0} MB/s), without it {:.2} / {:.2} s ({:.0} MB/s)",
+        bare.0,
+        bare.1,
+        mbs(bare.0),
+        ingest_secs / bare.0,
+        phones.len(),
+        cached.0,
+        cached.1,
+        mbs(cached.0),
+        uncached.0,
+        uncached.1,
+        mbs(uncached.0),
+    );
 }
 
 fn bench(c: &mut Criterion) {
