@@ -224,12 +224,15 @@ fn ingest_one_file(path: &Path) {
         stats.rejected,
         bytes as f64 / 1e6 / secs,
     );
-    if path.extension().is_some_and(|e| e == "csv") {
+    if path.extension().is_some_and(|e| e == "csv")
+        && std::env::var_os("OMNI_BENCH_INGEST_FLOORS").is_some()
+    {
         floors(path, bytes, secs, opts.phone);
     }
 }
 
-/// What parts of the work cost alone on the same file, in the same run, on all cores: polars'
+/// With `OMNI_BENCH_INGEST_FLOORS=1`, after the ingest of a CSV file: what parts of the work
+/// cost alone on the same file, in the same run, on all cores: polars'
 /// bare read of the CSV (the yardstick), and the phone column through libphonenumber
 /// as ingest calls it (one [`PhoneCache`] per worker) and with no cache at all. The ingest
 /// cannot be faster than its phones, and the yardstick bounds it at twice the bare read.

@@ -10,6 +10,17 @@ pub struct NormalizedEmail {
 
 /// Normalises an email; `None` for empty or malformed values.
 pub fn normalize_email(raw: &str) -> Option<NormalizedEmail> {
+    let (mut address, mut match_key) = (String::new(), String::new());
+    normalize_email_into(raw, &mut address, &mut match_key)
+        .then_some(NormalizedEmail { address, match_key })
+}
+
+/// [`normalize_email`] into two buffers the caller keeps (cleared first): the address and its
+/// match key; `false` (buffers unspecified) for empty or malformed values. No allocation once
+/// the buffers are large enough.
+pub fn normalize_email_into(raw: &str, address: &mut String, match_key: &mut String) -> bool {
+    address.clear();
+    match_key.clear();
     let mut trimmed = raw
         .trim()
         .trim_matches(|c: char| c == '<' || c == '>' || c == '"' || c == '\'');
@@ -17,54 +28,51 @@ pub fn normalize_email(raw: &str) -> Option<NormalizedEmail> {
     while let Some(rest) = trimmed.strip_prefix("mailto:") {
         trimmed = rest;
     }
-    let mut cleaned = String::with_capacity(trimmed.len());
     if trimmed.is_ascii() {
         // The usual case, without decoding characters; the same result as below.
-        cleaned.extend(
+        address.extend(
             trimmed
                 .bytes()
                 .filter(|&b| !char::from(b).is_whitespace())
                 .map(|b| char::from(b.to_ascii_lowercase())),
         );
     } else {
-        cleaned.extend(
+        address.extend(
             trimmed
                 .chars()
                 .filter(|c| !c.is_whitespace())
                 .flat_map(char::to_lowercase),
         );
     }
-    let (local, domain) = cleaned.split_once('@')?;
+    let Some((local, domain)) = address.split_once('@') else {
+        return false;
+    };
     if local.is_empty() || domain.contains('@') || !valid_domain(domain) {
-        return None;
+        return false;
     }
-    let full_domain = domain.len();
-    let domain = domain.trim_end_matches('.');
-    let match_key = match domain {
+    let dots = domain.len() - domain.trim_end_matches('.').len();
+    let domain = &domain[..domain.len() - dots];
+    // The match key: the local part up to a `+` tag (most large providers accept +tags;
+    // folding them only risks merging two people when a provider gives `+` a meaning, which
+    // none of the big ones do), without dots for Gmail, whose two domains are one.
+    let base = local.split('+').next().unwrap_or(local);
+    match domain {
         "gmail.com" | "googlemail.com" => {
-            let base = local.split('+').next().unwrap_or(local);
-            let base: String = base.chars().filter(|c| *c != '.').collect();
-            if base.is_empty() {
-                return None;
-            }
-            format!("{base}@gmail.com")
+            match_key.extend(base.chars().filter(|c| *c != '.'));
+            match_key.push_str("@gmail.com");
         }
         _ => {
-            // Most large providers accept +tags too; folding them only risks merging two
-            // people when a provider gives `+` a meaning, which none of the big ones do.
-            let base = local.split('+').next().unwrap_or(local);
-            if base.is_empty() {
-                return None;
-            }
-            format!("{base}@{domain}")
+            match_key.push_str(base);
+            match_key.push('@');
+            match_key.push_str(domain);
         }
-    };
-    let address = if domain.len() == full_domain {
-        cleaned
-    } else {
-        format!("{local}@{domain}")
-    };
-    Some(NormalizedEmail { address, match_key })
+    }
+    if match_key.starts_with('@') {
+        return false;
+    }
+    // A domain written with trailing dots (`example.com.`) is kept without them.
+    address.truncate(address.len() - dots);
+    true
 }
 
 fn valid_domain(domain: &str) -> bool {
@@ -141,8 +149,19 @@ mod tests {
             all_ascii.as_str(),
             "",
         ];
-        for raw in inputs {
+        let (mut address, mut key) = (String::from("left over"), String::from("@"));
+        for raw in inputs.iter().chain(inputs.iter().rev()) {
             assert_eq!(normalize_email(raw), reference(raw), "{raw:?}");
+            // The same through buffers reused from one value to the next.
+            let ok = normalize_email_into(raw, &mut address, &mut key);
+            assert_eq!(
+                ok.then(|| NormalizedEmail {
+                    address: address.clone(),
+                    match_key: key.clone()
+                }),
+                reference(raw),
+                "{raw:?}"
+            );
         }
     }
 

@@ -27,7 +27,7 @@ pub mod phone;
 pub mod text;
 
 pub use address::normalize_address;
-pub use email::{NormalizedEmail, normalize_email};
+pub use email::{NormalizedEmail, normalize_email, normalize_email_into};
 pub use name::{canonical_first, fold_name, split_full_name, split_surnames, surname_tokens};
 pub use phone::{PhoneCache, PhoneNormalizer, landline_area};
 pub use text::{normalize_id, normalize_postcode, pad_spanish_postcode};

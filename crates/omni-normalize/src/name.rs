@@ -143,7 +143,19 @@ pub fn split_full_name_ref(raw: &str) -> (Option<Cow<'_, str>>, Option<Cow<'_, s
     if let Some((last, first)) = t.split_once(',') {
         return (non_empty(first), non_empty(last));
     }
-    let words: Vec<&str> = t.split_whitespace().collect();
+    // The words, on the stack for any usual name.
+    let (mut few, mut n) = ([""; 12], 0);
+    let mut many = Vec::new();
+    for w in t.split_whitespace() {
+        if n < few.len() {
+            few[n] = w;
+            n += 1;
+        } else {
+            many = t.split_whitespace().collect();
+            break;
+        }
+    }
+    let words: &[&str] = if many.is_empty() { &few[..n] } else { &many };
     // Words are folded as the scan reaches them, into one buffer: most names stop at the
     // second word.
     let mut buf = String::new();
@@ -415,6 +427,15 @@ mod tests {
             split_full_name_ref("  José   María\tGarcía  López "),
             (Some("José María".into()), Some("García López".into()))
         );
+        // Past the words kept on the stack: every given name still joins the first part.
+        let given = ["María"; 13].join(" ");
+        let raw = format!("{given} del  Carmen Ruiz");
+        let (first, last) = split_full_name_ref(&raw);
+        assert_eq!(
+            first.as_deref(),
+            Some(format!("{given} del Carmen").as_str())
+        );
+        assert_eq!(last.as_deref(), Some("Ruiz"));
     }
 
     /// The Latin table folds every text made of its characters as the definition does:
