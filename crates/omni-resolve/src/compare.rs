@@ -198,7 +198,7 @@ pub fn first_name<'a>(a: &'a str, b: &'a str, canon_a: &str, canon_b: &str) -> u
         // "maria del carmen" and "maria dolores", "jose luis" and "jose antonio": one first
         // given name, then different ones, are two people. A misspelt second name ("maria
         // dolroes") stays close; a name left out ("jose") or a particle does not count.
-        let rest = |s: &'a str| s.split(' ').skip(1).filter(|w| !PARTICLES.contains(w));
+        let rest = |s: &'a str| s.split(' ').skip(1).filter(|w| !is_particle(w));
         let (mut ra, mut rb) = (rest(a).peekable(), rest(b).peekable());
         if ra.peek().is_none() || rb.peek().is_none() || rest(a).any(|w| rest(b).any(|v| v == w)) {
             return 2;
@@ -232,7 +232,7 @@ pub fn first_name<'a>(a: &'a str, b: &'a str, canon_a: &str, canon_b: &str) -> u
     let shares_word = |a: &str, b: &str| {
         (a.contains(' ') || b.contains(' '))
             && a.split(' ')
-                .any(|w| w.len() >= 3 && !PARTICLES.contains(&w) && b.split(' ').any(|v| v == w))
+                .any(|w| w.len() >= 3 && !is_particle(w) && b.split(' ').any(|v| v == w))
     };
     if shares_word(a, b) || shares_word(canon_a, canon_b) {
         return 2;
@@ -273,10 +273,7 @@ pub fn last_name(a: &str, b: &str) -> u8 {
 fn with_surname_tokens<R>(s: &str, f: impl FnOnce(&[&str]) -> R) -> R {
     let mut buf = [""; 6];
     let mut n = 0;
-    for w in s
-        .split(' ')
-        .filter(|w| !w.is_empty() && !PARTICLES.contains(w))
-    {
+    for w in s.split(' ').filter(|w| !w.is_empty() && !is_particle(w)) {
         if n == buf.len() {
             return f(&surname_tokens(s));
         }
@@ -325,10 +322,17 @@ const PARTICLES: [&str; 12] = [
     "de", "del", "la", "las", "los", "y", "i", "van", "von", "da", "di", "le",
 ];
 
+/// Whether a folded word is one of [`PARTICLES`] (all of three bytes or fewer: most words
+/// are ruled out by their length alone).
+#[inline]
+fn is_particle(w: &str) -> bool {
+    w.len() <= 3 && PARTICLES.contains(&w)
+}
+
 /// A folded surname's words without particles.
 pub fn surname_tokens(s: &str) -> Vec<&str> {
     s.split(' ')
-        .filter(|w| !w.is_empty() && !PARTICLES.contains(w))
+        .filter(|w| !w.is_empty() && !is_particle(w))
         .collect()
 }
 

@@ -581,8 +581,10 @@ pub fn estimate_u(f: &Features, comps: &[Comparison], samples: usize) -> Vec<Vec
         }
         v
     };
+    // Chunks small enough to keep both cores busy to the end (the counts are integers: the
+    // same sums whatever the split).
     let counts: Vec<Vec<u64>> = pairs
-        .par_chunks(65_536)
+        .par_chunks(8_192)
         .map(|chunk| {
             let mut c: Vec<Vec<u64>> = comps.iter().map(|k| vec![0; k.n_levels()]).collect();
             let mut memo = Memo::off();
