@@ -67,35 +67,47 @@ impl PhoneNormalizer {
     }
 }
 
-/// A [`PhoneNormalizer`] that remembers what it gave for each raw value: customers repeat
-/// their phone numbers across orders, and parsing one through libphonenumber's metadata costs
-/// far more than a hash lookup (about 1 µs against tens of nanoseconds). The
-/// region is the cache's own, fixed at creation, so a value is never answered for another
-/// region's default. At most `capacity` values are kept; when full, the cache starts over,
-/// so memory stays bounded on any input.
+/// A [`PhoneNormalizer`] that remembers what it gave for each value: customers repeat their
+/// phone numbers across orders, and parsing one through libphonenumber's metadata costs far
+/// more than a hash lookup (about 1 µs against tens of nanoseconds). The region is the
+/// cache's own, fixed at creation, so a value is never answered for another region's
+/// default. At most `capacity` entries are kept; when full, the cache starts over, so memory
+/// stays bounded on any input. Keys and answers live in two text arenas (no allocation per
+/// entry).
 ///
 /// Exports write one number in many ways (`612 34 56 78`, `612-345-678`, `+34 612 345 678`,
 /// `(+34) 612345678`). A value made only of digits, spaces, `-`, `.`, `(`, `)` and at most
-/// one `+` before its first digit is answered as its [`digits_key`] (`612345678`,
-/// `+34612345678`): libphonenumber drops that punctuation before it reads a number (see
-/// [`digits_key`]), and a valid number's E.164 form, which is such a key, stands for itself.
-/// On a web export of 541,840 phones (413,759 distinct values) this asks the library
-/// 285,941 times instead of 421,344. Both equivalences are tested on every region's example
-/// numbers in every format the library writes.
+/// one `+` before its first digit is remembered and looked up as its [`digits_key`]
+/// (`612345678`, `+34612345678`): libphonenumber drops that punctuation before it reads a
+/// number (see [`digits_key`]). A valid number's E.164 form, itself such a key, is remembered
+/// too: it stands for itself. On a web export of 541,840 phones (413,759 distinct values)
+/// this asks the library 285,941 times instead of 421,344. Both equivalences are tested on
+/// every region's example numbers in every format the library writes.
 #[derive(Debug, Clone)]
 pub struct PhoneCache {
     normalizer: PhoneNormalizer,
-    /// Raw value or key → its answer's place in `answers` (one hash lookup per value seen
-    /// before).
-    map: rustc_hash::FxHashMap<Box<str>, u32>,
-    answers: Vec<Option<Box<str>>>,
+    /// Entries: (hash, key start, key length, answer) with the key in `keys` and the answer an
+    /// index into `answers` (`u32::MAX`: not a valid number).
+    table: hashbrown::HashTable<(u64, u32, u32, u32)>,
+    keys: String,
+    /// Each answer's span in `answer_text`.
+    answers: Vec<(u32, u32)>,
+    answer_text: String,
     capacity: usize,
     /// Scratch space for [`digits_key`].
     key: String,
 }
 
+/// No answer: the value is not a valid number.
+const INVALID: u32 = u32::MAX;
+
+fn fx(s: &str) -> u64 {
+    use std::hash::BuildHasher;
+    rustc_hash::FxBuildHasher.hash_one(s)
+}
+
 impl PhoneCache {
-    /// Values kept by [`PhoneCache::new`]: about 100 bytes each, a few tens of MB at most.
+    /// Entries kept by [`PhoneCache::new`]: a few tens of bytes each, some MB at most.
     pub const DEFAULT_CAPACITY: usize = 1 << 18;
 
     pub fn new(normalizer: PhoneNormalizer) -> Self {
@@ -105,10 +117,12 @@ impl PhoneCache {
     pub fn with_capacity(normalizer: PhoneNormalizer, capacity: usize) -> Self {
         PhoneCache {
             normalizer,
-            map: rustc_hash::FxHashMap::default(),
+            table: hashbrown::HashTable::new(),
+            keys: String::new(),
             answers: Vec::new(),
-            // Answers are numbered with `u32`.
-            capacity: capacity.clamp(1, u32::MAX as usize),
+            answer_text: String::new(),
+            // Arenas indexed with `u32`.
+            capacity: capacity.clamp(1, 1 << 24),
             key: String::new(),
         }
     }
@@ -123,54 +137,72 @@ impl PhoneCache {
         self.normalize_ref(raw).map(str::to_string)
     }
 
-    /// [`normalize`](Self::normalize) without a copy of the answer.
-    pub fn normalize_ref(&mut self, raw: &str) -> Option<&str> {
-        let at = match self.map.get(raw) {
-            Some(&at) => at as usize,
-            None => {
-                // Room for the value, its key and its E.164 form.
-                if self.map.len() + 3 > self.capacity {
-                    self.map.clear();
-                    self.answers.clear();
-                }
-                let keyed = digits_key(raw, &mut self.key) && self.key != raw;
-                let known = if keyed {
-                    self.map.get(self.key.as_str()).copied()
-                } else {
-                    None
-                };
-                let at = match known {
-                    Some(at) => at as usize,
-                    None => {
-                        let v = self.normalizer.normalize(raw);
-                        let at = self.answers.len();
-                        if let Some(e164) = &v
-                            && e164.as_str() != raw
-                            && self.capacity >= 3
-                        {
-                            self.map.insert(e164.as_str().into(), at as u32);
-                        }
-                        if keyed && self.capacity >= 3 {
-                            self.map.insert(self.key.as_str().into(), at as u32);
-                        }
-                        self.answers.push(v.map(String::into_boxed_str));
-                        at
-                    }
-                };
-                self.map.insert(raw.into(), at as u32);
-                at
-            }
-        };
-        self.answers[at].as_deref()
+    fn find(&self, h: u64, k: &str) -> Option<u32> {
+        self.table
+            .find(h, |&(eh, at, len, _)| {
+                eh == h && &self.keys[at as usize..(at + len) as usize] == k
+            })
+            .map(|e| e.3)
     }
 
-    /// Values remembered now.
+    fn insert(&mut self, h: u64, k: &str, answer: u32) {
+        let at = self.keys.len() as u32;
+        self.keys.push_str(k);
+        self.table
+            .insert_unique(h, (h, at, k.len() as u32, answer), |e| e.0);
+    }
+
+    /// [`normalize`](Self::normalize) without a copy of the answer.
+    pub fn normalize_ref(&mut self, raw: &str) -> Option<&str> {
+        let mut key = std::mem::take(&mut self.key);
+        let k = if digits_key(raw, &mut key) {
+            key.as_str()
+        } else {
+            raw
+        };
+        let h = fx(k);
+        let answer = match self.find(h, k) {
+            Some(a) => a,
+            None => {
+                if self.table.len() + 2 > self.capacity || self.keys.len() > u32::MAX as usize / 2 {
+                    self.table.clear();
+                    self.keys.clear();
+                    self.answers.clear();
+                    self.answer_text.clear();
+                }
+                let answer = match self.normalizer.normalize(raw) {
+                    Some(e164) => {
+                        let at = self.answer_text.len() as u32;
+                        self.answer_text.push_str(&e164);
+                        self.answers.push((at, e164.len() as u32));
+                        let a = (self.answers.len() - 1) as u32;
+                        let he = fx(&e164);
+                        // Two entries per library call at most: the value's and this one.
+                        if self.capacity >= 2 && e164 != k && self.find(he, &e164).is_none() {
+                            self.insert(he, &e164, a);
+                        }
+                        a
+                    }
+                    None => INVALID,
+                };
+                self.insert(h, k, answer);
+                answer
+            }
+        };
+        self.key = key;
+        (answer != INVALID).then(|| {
+            let (at, len) = self.answers[answer as usize];
+            &self.answer_text[at as usize..(at + len) as usize]
+        })
+    }
+
+    /// Entries remembered now.
     pub fn len(&self) -> usize {
-        self.map.len()
+        self.table.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.map.is_empty()
+        self.table.is_empty()
     }
 }
 
