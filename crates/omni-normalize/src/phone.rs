@@ -101,6 +101,9 @@ pub struct PhoneCache {
 /// No answer: the value is not a valid number.
 const INVALID: u32 = u32::MAX;
 
+/// Longest value (or key) the cache remembers, in bytes.
+const MAX_KEY: usize = 64;
+
 fn fx(s: &str) -> u64 {
     use std::hash::BuildHasher;
     rustc_hash::FxBuildHasher.hash_one(s)
@@ -121,7 +124,7 @@ impl PhoneCache {
             keys: String::new(),
             answers: Vec::new(),
             answer_text: String::new(),
-            // Arenas indexed with `u32`.
+            // With keys of at most `MAX_KEY` bytes, the arenas stay within `u32` offsets.
             capacity: capacity.clamp(1, 1 << 24),
             key: String::new(),
         }
@@ -160,11 +163,15 @@ impl PhoneCache {
         } else {
             raw
         };
+        // Phone numbers are short: a longer value is answered without being remembered, which
+        // keeps the arenas within `u32` offsets (at most 2^24 entries of 64 bytes).
+        let remembered = k.len() <= MAX_KEY;
         let h = fx(k);
-        let answer = match self.find(h, k) {
+        let known = if remembered { self.find(h, k) } else { None };
+        let answer = match known {
             Some(a) => a,
             None => {
-                if self.table.len() + 2 > self.capacity || self.keys.len() > u32::MAX as usize / 2 {
+                if self.table.len() + 2 > self.capacity || self.answers.len() >= self.capacity {
                     self.table.clear();
                     self.keys.clear();
                     self.answers.clear();
@@ -185,7 +192,9 @@ impl PhoneCache {
                     }
                     None => INVALID,
                 };
-                self.insert(h, k, answer);
+                if remembered {
+                    self.insert(h, k, answer);
+                }
                 answer
             }
         };
@@ -451,6 +460,22 @@ mod tests {
         let numbers = ["612345678", "912345678", "000000000", "612345", "744123456"];
         let stream: Vec<String> = (0..300)
             .map(|i| forms(numbers[i * 7 % numbers.len()])[i * 11 % 6].clone())
+            .collect();
+        // Values too long to be remembered, as written and as a key, among the others.
+        let long = [
+            format!("tel. +34 612 345 678 {}", "x".repeat(100)),
+            "6".repeat(100),
+        ];
+        let stream: Vec<String> = stream
+            .into_iter()
+            .enumerate()
+            .flat_map(|(i, v)| {
+                if i % 50 == 0 {
+                    vec![v, long[0].clone(), long[1].clone()]
+                } else {
+                    vec![v]
+                }
+            })
             .collect();
         for capacity in [1, 2, 3, 4, 7, 1000] {
             let mut c = PhoneCache::with_capacity(es, capacity);
