@@ -569,10 +569,11 @@ pub fn city_by_area(area: &str, city: &str) -> u8 {
     }
 }
 
-/// Email match keys: exact; one typo apart at the same domain (a letter changed, added,
-/// dropped or two swapped — not a digit, since `maria.garcia1` and `maria.garcia2` are
-/// usually two people); different. The same local part at another domain is *not* partial
-/// agreement: local parts are built from names, so namesakes share them.
+/// Email match keys: exact; one typo apart at the same domain, both local parts of four
+/// characters or more (a letter changed, added, dropped or two swapped — not a digit, since
+/// `maria.garcia1` and `maria.garcia2` are usually two people); different. The same local
+/// part at another domain is *not* partial agreement: local parts are built from names, so
+/// namesakes share them.
 pub fn email(a: &str, b: &str) -> u8 {
     if a == b {
         return 1;
@@ -580,13 +581,36 @@ pub fn email(a: &str, b: &str) -> u8 {
     let (la, da) = a.split_once('@').unwrap_or((a, ""));
     let (lb, db) = b.split_once('@').unwrap_or((b, ""));
     if da == db
-        && la.len() >= 4
+        && la.len().min(lb.len()) >= 4
         && one_edit_apart(la, lb)
         && !la.bytes().chain(lb.bytes()).any(|c| c.is_ascii_digit())
     {
         return 2;
     }
     3
+}
+
+/// What [`email`] needs to know of one key to rule out its middle level cheaply: its domain
+/// (hashed), its local part's length in characters, and whether that part could be one typo
+/// from another (four bytes or more, no digit). See [`email_may_be_close`].
+pub fn email_summary(key: &str) -> u64 {
+    let (local, domain) = key.split_once('@').unwrap_or((key, ""));
+    let hash = domain.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, c| {
+        (h ^ u64::from(c)).wrapping_mul(0x0100_0000_01b3)
+    });
+    let eligible = local.len() >= 4 && !local.bytes().any(|c| c.is_ascii_digit());
+    let chars = local.chars().count().min(0x7fff) as u64;
+    (hash << 16) | (u64::from(eligible) << 15) | chars
+}
+
+/// False only when [`email`] of two different keys with these summaries is certainly 3
+/// (different): a local part unfit for the middle level, other domains, or local parts whose
+/// lengths differ by more than one character (one edit changes the length by one at most).
+#[inline]
+pub fn email_may_be_close(x: u64, y: u64) -> bool {
+    const ELIGIBLE: u64 = 1 << 15;
+    let len = |s: u64| s & 0x7fff;
+    x & y & ELIGIBLE != 0 && x >> 16 == y >> 16 && len(x).abs_diff(len(y)) <= 1
 }
 
 /// Whether `a` and `b` are one edit apart: one character changed, added or dropped, or two
@@ -1024,5 +1048,79 @@ mod tests {
         assert_eq!(phone("+34600111222", "+34600111223"), 2);
         assert_eq!(phone("+34600111222", "+34600112122"), 2);
         assert_eq!(phone("+34600111222", "+34699999999"), 4);
+    }
+
+    /// The comparing memo keys a level by the unordered pair of values: every comparator must
+    /// give the same level whichever side comes first, or the level of a pair would depend on
+    /// which orientation a thread met first.
+    #[test]
+    fn every_comparator_is_symmetric() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(17);
+        let words = [
+            "ana", "anna", "maria", "mari", "jose", "jsoe", "luis", "de", "del", "la", "y",
+            "garcia", "garcya", "lopez", "m", "a", "carmen", "calle", "c", "mayor", "12", "3b",
+            "anaa", "anab", "sevilla", "sevila", "rosa",
+        ];
+        let text = |rng: &mut rand_chacha::ChaCha8Rng| -> String {
+            let n = rng.random_range(1..=4);
+            (0..n)
+                .map(|_| words[rng.random_range(0..words.len())])
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let domains = ["gmail.com", "hotmail.com", "x.es"];
+        let mail = |rng: &mut rand_chacha::ChaCha8Rng| -> String {
+            let local: String = (0..rng.random_range(1..=3))
+                .map(|_| words[rng.random_range(0..words.len())])
+                .collect();
+            format!("{local}@{}", domains[rng.random_range(0..domains.len())])
+        };
+        let digits = |rng: &mut rand_chacha::ChaCha8Rng| -> String {
+            let n = rng.random_range(5..=9);
+            (0..n)
+                .map(|_| char::from(b'0' + rng.random_range(0..3u8)))
+                .collect()
+        };
+        let mut typos = 0;
+        for _ in 0..100_000 {
+            let (a, b) = (text(&mut rng), text(&mut rng));
+            let (ca, cb) = (text(&mut rng), text(&mut rng));
+            assert_eq!(
+                first_name(&a, &b, &ca, &cb),
+                first_name(&b, &a, &cb, &ca),
+                "{a:?} {b:?}"
+            );
+            assert_eq!(last_name(&a, &b), last_name(&b, &a), "{a:?} {b:?}");
+            assert_eq!(address(&a, &b), address(&b, &a), "{a:?} {b:?}");
+            assert_eq!(city(&a, &b), city(&b, &a), "{a:?} {b:?}");
+            assert_eq!(city_by_area(&a, &b), city_by_area(&b, &a), "{a:?} {b:?}");
+            let (x, y) = (mail(&mut rng), mail(&mut rng));
+            assert_eq!(email(&x, &y), email(&y, &x), "{x:?} {y:?}");
+            // The shortcut the comparing pass takes never hides the middle level.
+            if x != y && !email_may_be_close(email_summary(&x), email_summary(&y)) {
+                assert_eq!(email(&x, &y), 3, "{x:?} {y:?}");
+            }
+            typos += usize::from(email(&x, &y) == 2);
+            let (x, y) = (digits(&mut rng), digits(&mut rng));
+            assert_eq!(phone(&x, &y), phone(&y, &x), "{x:?} {y:?}");
+            assert_eq!(national_id(&x, &y), national_id(&y, &x), "{x:?} {y:?}");
+            assert_eq!(postcode(&x, &y), postcode(&y, &x), "{x:?} {y:?}");
+            // Jaro-Winkler itself, on short strings of few letters (many near matches).
+            let short = |rng: &mut rand_chacha::ChaCha8Rng| -> String {
+                (0..rng.random_range(0..9))
+                    .map(|_| char::from(b"abcab "[rng.random_range(0..6)]))
+                    .collect()
+            };
+            let (x, y) = (short(&mut rng), short(&mut rng));
+            assert_eq!(jw(&x, &y).to_bits(), jw(&y, &x).to_bits(), "{x:?} {y:?}");
+        }
+        // The sample holds e-mails one typo apart.
+        assert!(typos > 50, "{typos}");
+        // Lengths count characters: an accent is one edit, not two bytes.
+        for (x, y) in [("josé@x.es", "jose@x.es"), ("anaruiz@x.es", "añaruiz@x.es")] {
+            assert_eq!(email(x, y), 2);
+            assert!(email_may_be_close(email_summary(x), email_summary(y)));
+        }
     }
 }

@@ -349,22 +349,64 @@ pub fn candidates(f: &Features, plan: &Plan, max_block: usize, cluster_of: &[u32
         all.extend(pairs);
     }
     all.par_sort_unstable();
-    let mut out = Candidates {
+    let (pairs, rules, same) = group_pairs(&all, cluster_of);
+    Candidates {
+        pairs,
+        rules,
+        same,
         hot_keys,
-        ..Default::default()
-    };
-    for g in all.chunk_by(|x, y| x >> 4 == y >> 4) {
-        let mask = g.iter().fold(0u16, |m, x| m | 1 << (x & 0xf));
-        let (a, b) = (
-            (g[0] >> 34) as u32,
-            ((g[0] >> 4) & (MAX_RECORDS as u64 - 1)) as u32,
-        );
-        out.pairs.push((a, b));
-        out.rules.push(mask);
-        out.same
-            .push(cluster_of[a as usize] == cluster_of[b as usize]);
     }
-    out
+}
+
+/// The sorted packed pairs of every rule, one entry per record pair: the pair, the mask of
+/// the rules that found it, and whether it is already one customer. In parallel pieces cut at
+/// pair boundaries, each written in place into its share of the output (counted first), so
+/// the result is the same at any thread count.
+fn group_pairs(all: &[u64], cluster_of: &[u32]) -> (Vec<(u32, u32)>, Vec<u16>, Vec<bool>) {
+    let same_pair = |x: u64, y: u64| x >> 4 == y >> 4;
+    // Piece boundaries: even cuts moved forward to the start of a pair's run.
+    let pieces = (rayon::current_num_threads() * 4).max(1);
+    let mut cuts: Vec<usize> = (0..=pieces).map(|k| all.len() * k / pieces).collect();
+    for c in cuts.iter_mut() {
+        while *c > 0 && *c < all.len() && same_pair(all[*c - 1], all[*c]) {
+            *c += 1;
+        }
+    }
+    cuts.dedup();
+    let ranges: Vec<&[u64]> = cuts.windows(2).map(|w| &all[w[0]..w[1]]).collect();
+    let counts: Vec<usize> = ranges
+        .par_iter()
+        .map(|r| r.chunk_by(|&x, &y| same_pair(x, y)).count())
+        .collect();
+    let total: usize = counts.iter().sum();
+    let mut pairs = vec![(0u32, 0u32); total];
+    let mut rules = vec![0u16; total];
+    let mut same = vec![false; total];
+    let mut outs = Vec::with_capacity(ranges.len());
+    let (mut p, mut r, mut s) = (&mut pairs[..], &mut rules[..], &mut same[..]);
+    for &n in &counts {
+        let (p1, p2) = std::mem::take(&mut p).split_at_mut(n);
+        let (r1, r2) = std::mem::take(&mut r).split_at_mut(n);
+        let (s1, s2) = std::mem::take(&mut s).split_at_mut(n);
+        outs.push((p1, r1, s1));
+        (p, r, s) = (p2, r2, s2);
+    }
+    ranges
+        .into_par_iter()
+        .zip(outs)
+        .for_each(|(range, (p, r, s))| {
+            let runs = range.chunk_by(|&x, &y| same_pair(x, y));
+            for (((g, p), r), s) in runs.zip(p).zip(r).zip(s) {
+                let (a, b) = (
+                    (g[0] >> 34) as u32,
+                    ((g[0] >> 4) & (MAX_RECORDS as u64 - 1)) as u32,
+                );
+                *p = (a, b);
+                *r = g.iter().fold(0u16, |m, x| m | 1 << (x & 0xf));
+                *s = cluster_of[a as usize] == cluster_of[b as usize];
+            }
+        });
+    (pairs, rules, same)
 }
 
 /// Levels already computed for pairs of distinct values, per comparison: names, postcodes
@@ -510,11 +552,37 @@ pub fn patterns(f: &Features, comps: &[Comparison], pairs: &[(u32, u32)]) -> Vec
     let mut out = vec![0u64; pairs.len()];
     for (k, &c) in comps.iter().enumerate() {
         let t0 = std::time::Instant::now();
+        // Most pairs of different e-mails are told apart by their lengths or domains alone,
+        // cheaper than a memo lookup.
+        let emails: Vec<u64> = if c == Comparison::Email {
+            f.email
+                .values
+                .par_iter()
+                .map(|v| compare::email_summary(v))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let different = c.different_level();
         out.par_chunks_mut(32_768)
             .zip(pairs.par_chunks(32_768))
             .for_each_init(Memo::default, |memo, (out, chunk)| {
                 for (o, &(a, b)) in out.iter_mut().zip(chunk) {
-                    *o |= (level(f, c, a as usize, b as usize, memo) as u64) << (4 * k);
+                    let l = if emails.is_empty() {
+                        level(f, c, a as usize, b as usize, memo)
+                    } else {
+                        let (x, y) = (f.email.ids[a as usize], f.email.ids[b as usize]);
+                        if x != NONE
+                            && y != NONE
+                            && x != y
+                            && !compare::email_may_be_close(emails[x as usize], emails[y as usize])
+                        {
+                            different
+                        } else {
+                            level(f, c, a as usize, b as usize, memo)
+                        }
+                    };
+                    *o |= (l as u64) << (4 * k);
                 }
             });
         tracing::debug!(
