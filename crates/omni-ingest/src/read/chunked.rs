@@ -117,6 +117,15 @@ impl TextBlocks {
                 first = false;
             }
             let data_len = data.len();
+            // The SIMD check answers valid blocks (nearly all); the standard one says where
+            // an invalid one goes wrong.
+            if simdutf8::basic::from_utf8(data).is_ok() {
+                pending = 0;
+                if got == 0 {
+                    return Ok(true);
+                }
+                continue;
+            }
             match std::str::from_utf8(data) {
                 Ok(_) => pending = 0,
                 Err(e) if e.error_len().is_none() && got > 0 => {

@@ -7,7 +7,7 @@ use std::borrow::Cow;
 /// in which every byte is a character, so nothing is lost.
 pub fn decode(bytes: &[u8]) -> (Cow<'_, [u8]>, Encoding) {
     let b = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
-    if std::str::from_utf8(b).is_ok() {
+    if simdutf8::basic::from_utf8(b).is_ok() {
         return (Cow::Borrowed(b), Encoding::Utf8);
     }
     let s: String = b.iter().map(|&c| char::from(c)).collect();
@@ -16,11 +16,11 @@ pub fn decode(bytes: &[u8]) -> (Cow<'_, [u8]>, Encoding) {
 
 /// [`decode`] for an owned buffer, reusing it when it is already UTF-8.
 pub fn decode_owned(mut bytes: Vec<u8>) -> (Vec<u8>, Encoding) {
-    if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) && std::str::from_utf8(&bytes[3..]).is_ok() {
+    if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) && simdutf8::basic::from_utf8(&bytes[3..]).is_ok() {
         bytes.drain(..3);
         return (bytes, Encoding::Utf8);
     }
-    if std::str::from_utf8(&bytes).is_ok() {
+    if simdutf8::basic::from_utf8(&bytes).is_ok() {
         return (bytes, Encoding::Utf8);
     }
     let (b, e) = decode(&bytes);
