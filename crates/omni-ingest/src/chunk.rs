@@ -542,7 +542,26 @@ pub(crate) fn collapse(v: &str) -> Cow<'_, str> {
     };
     let b = v.as_bytes();
     let mut after_space = true;
-    for (i, &c) in b.iter().enumerate() {
+    // Eight bytes at a time while they are printable ASCII: only spaces matter there, and a
+    // word's spaces are found at once (the high bit of each byte that is a space).
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut start = 0;
+    while let Some(word) = b.get(start..start + 8) {
+        let w = u64::from_le_bytes(word.try_into().expect("eight bytes"));
+        // A byte below 0x20 (the ASCII whitespace among them) or above 0x7F: byte by byte.
+        if (w | (w.wrapping_sub(ONES * 0x20) & !w)) & HIGH != 0 {
+            break;
+        }
+        let t = w ^ (ONES * 0x20);
+        let spaces = !(((t & !HIGH) + !HIGH) | t) & HIGH;
+        if (after_space && spaces & 0x80 != 0) || spaces & (spaces << 8) != 0 {
+            return collapsed(v);
+        }
+        after_space = spaces >> 63 != 0;
+        start += 8;
+    }
+    for (i, &c) in b.iter().enumerate().skip(start) {
         match CLASS[c as usize] {
             0 => after_space = false,
             1 if after_space => return collapsed(v),
@@ -602,13 +621,25 @@ mod tests {
             "\u{2010}", "\u{e000}", "\u{1c}", "ア", "-", "5", "º", "ª", "\u{a1}", "\u{ad}", "·",
         ];
         let mut x: u64 = 0x1234_5678_9abc_def1;
-        for _ in 0..100_000 {
-            let mut v = String::new();
+        let mut next = move || {
             x ^= x << 13;
             x ^= x >> 7;
             x ^= x << 17;
-            for k in 0..(x % 9) {
-                v.push_str(pool[((x >> (k * 6 + 4)) % pool.len() as u64) as usize]);
+            x
+        };
+        for round in 0..100_000 {
+            let mut v = String::new();
+            // Mostly letters and single spaces (whole eight-byte words of plain text), the
+            // rest from the whole pool.
+            let plain = round % 2 == 0;
+            for _ in 0..(next() % 40) {
+                let r = next();
+                let piece = if plain && r % 8 != 0 {
+                    ["a", "b", " ", "5", "-"][(r >> 8) as usize % 5]
+                } else {
+                    pool[((r >> 8) % pool.len() as u64) as usize]
+                };
+                v.push_str(piece);
             }
             let (fast, reference) = (collapse(&v), collapse_chars(&v));
             assert_eq!(fast, reference, "{v:?}");
