@@ -23,6 +23,20 @@ pub fn fold_name_into(raw: &str, out: &mut String) {
     let mut space = false;
     if raw.is_ascii() {
         // NFKD leaves ASCII as it is and ASCII has no combining marks: the same loop on bytes.
+        // Most names are letters and digits with single spaces between words: lowercased
+        // as they are, without a push per byte.
+        let b = raw.as_bytes();
+        let mut after_space = true;
+        let plain = b.iter().all(|&c| {
+            let ok = c.is_ascii_alphanumeric() || (c == b' ' && !after_space);
+            after_space = c == b' ';
+            ok
+        }) && !after_space;
+        if plain {
+            out.push_str(raw);
+            out.make_ascii_lowercase();
+            return;
+        }
         for b in raw.bytes() {
             if b.is_ascii_alphanumeric() {
                 if space && !out.is_empty() {
@@ -42,6 +56,19 @@ pub fn fold_name_into(raw: &str, out: &mut String) {
     if latin {
         let table = &*LATIN_FOLD;
         for c in raw.chars() {
+            // Most characters of such a name are ASCII: folded as on the ASCII path.
+            if c.is_ascii() {
+                if c.is_ascii_alphanumeric() {
+                    if space && !out.is_empty() {
+                        out.push(' ');
+                    }
+                    space = false;
+                    out.push(c.to_ascii_lowercase());
+                } else {
+                    space = true;
+                }
+                continue;
+            }
             for tok in &table[c as usize] {
                 match tok {
                     Tok::Run(s) => {
@@ -468,6 +495,26 @@ mod tests {
             x ^= x << 17;
             for k in 0..(x % 12) {
                 s.push(pool[((x >> (k * 5)) as usize) % pool.len()]);
+            }
+            fold_name_into(&s, &mut out);
+            assert_eq!(out, reference(&s), "{s:?}");
+        }
+        // ASCII names, mostly letters and single spaces (the lowercased-as-is path).
+        let ascii = b"aZk9  -.'";
+        for _ in 0..20_000 {
+            let mut s = String::new();
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            for k in 0..(x % 12) {
+                let r = (x >> (k * 5)) as usize;
+                s.push(char::from(
+                    ascii[if r % 4 == 0 {
+                        r / 4 % ascii.len()
+                    } else {
+                        r % 4
+                    }],
+                ));
             }
             fold_name_into(&s, &mut out);
             assert_eq!(out, reference(&s), "{s:?}");
