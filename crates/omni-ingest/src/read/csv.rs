@@ -551,17 +551,6 @@ fn table_from(
             });
         }
     }
-    // polars gets exactly the good records, one per line, no header: row i is good[i].
-    let mut buf = Vec::with_capacity(text.len() + good.len());
-    for s in &good {
-        match quote {
-            Some(q) if s.literal_quotes => {
-                buf.extend_from_slice(&requote(&text[s.start..s.end], delimiter, q))
-            }
-            _ => buf.extend_from_slice(&text[s.start..s.end]),
-        }
-        buf.push(b'\n');
-    }
     let lines: Vec<u64> = good.iter().map(|s| s.line).collect();
     let row_spans: Vec<(usize, usize)> = good.iter().map(|s| (s.start, s.end)).collect();
     if good.is_empty() {
@@ -581,6 +570,30 @@ fn table_from(
             ..RawTable::empty()
         });
     }
+    // polars gets exactly the good records, one per line, no header: row i is good[i]. When
+    // the block's records already are that (each ends with a lone LF and the next begins
+    // right after it, none to re-quote), polars reads them where they are.
+    let in_place = good.iter().all(|s| !s.literal_quotes)
+        && good
+            .windows(2)
+            .all(|w| w[1].start == w[0].end + 1 && text[w[0].end] == b'\n');
+    let copied: Vec<u8>;
+    let input: &[u8] = if in_place {
+        &text[good[0].start..good[good.len() - 1].end]
+    } else {
+        let mut buf = Vec::with_capacity(text.len() + good.len());
+        for s in &good {
+            match quote {
+                Some(q) if s.literal_quotes => {
+                    buf.extend_from_slice(&requote(&text[s.start..s.end], delimiter, q))
+                }
+                _ => buf.extend_from_slice(&text[s.start..s.end]),
+            }
+            buf.push(b'\n');
+        }
+        copied = buf;
+        &copied
+    };
     let schema: Schema = names
         .iter()
         .map(|n| Field::new(n.as_str().into(), DataType::String))
@@ -590,7 +603,7 @@ fn table_from(
         .with_schema(Some(Arc::new(schema)))
         .with_raise_if_empty(false)
         .map_parse_options(|p| p.with_separator(delimiter).with_quote_char(quote))
-        .into_reader_with_file_handle(Cursor::new(buf))
+        .into_reader_with_file_handle(Cursor::new(input))
         .finish()
         .map_err(|e| Error::Unreadable {
             path: path.to_path_buf(),
@@ -628,6 +641,54 @@ mod tests {
         assert_eq!(got, vec![(1, 3), (2, 3), (4, 3), (6, 2), (7, 3)]);
         assert_eq!(&data[spans[0].start..spans[0].end], b"a,b,c");
         assert_eq!(&data[spans[4].start..spans[4].end], b"7,8,9");
+    }
+
+    /// Records polars can read where they are (LF-separated, nothing to re-quote) and the same
+    /// records copied out of CRLF, blank-line and re-quoted layouts give the same columns.
+    #[test]
+    fn records_read_in_place_or_copied_give_the_same_columns() {
+        let dir = tempfile::tempdir().unwrap();
+        let body = [
+            "1,\"García, María\",45.90",
+            "2,\"multi\nline\",\"\"",
+            "3,Ann,",
+            "4,,\"x\"\"y\"",
+        ];
+        let read_as = |name: &str, text: String| {
+            let p = dir.path().join(name);
+            std::fs::write(&p, text).unwrap();
+            let t = read(&CsvOptions::default(), &p).unwrap();
+            let cols: Vec<Vec<Option<String>>> = ["id", "name", "amount"]
+                .iter()
+                .map(|c| {
+                    let c = t.column(c).unwrap();
+                    (0..t.num_rows())
+                        .map(|r| c.get(r).map(str::to_string))
+                        .collect()
+                })
+                .collect();
+            (cols, t.bad_rows.len())
+        };
+        let lf = read_as("lf.csv", format!("id,name,amount\n{}\n", body.join("\n")));
+        let no_end = read_as("no_end.csv", format!("id,name,amount\n{}", body.join("\n")));
+        let crlf = read_as(
+            "crlf.csv",
+            format!("id,name,amount\r\n{}\r\n", body.join("\r\n")),
+        );
+        let blank = read_as(
+            "blank.csv",
+            format!("id,name,amount\n\n{}\n\n", body.join("\n\n")),
+        );
+        assert_eq!(lf.0[0].len(), 4);
+        assert_eq!(lf.0[1][1].as_deref(), Some("multi\nline"));
+        assert_eq!(lf.0[2][3].as_deref(), Some("x\"y"));
+        assert_eq!(lf, no_end);
+        assert_eq!(lf, crlf);
+        assert_eq!(lf, blank);
+        // A literal quote inside an unquoted field is re-quoted (copied) for polars.
+        let literal = read_as("literal.csv", "id,name,amount\n1,a\"b,2\n3,c,4\n".into());
+        assert_eq!(literal.0[1][0].as_deref(), Some("a\"b"));
+        assert_eq!(literal.0[1][1].as_deref(), Some("c"));
     }
 
     #[test]
