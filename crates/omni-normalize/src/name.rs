@@ -509,7 +509,7 @@ mod tests {
             for k in 0..(x % 12) {
                 let r = (x >> (k * 5)) as usize;
                 s.push(char::from(
-                    ascii[if r % 4 == 0 {
+                    ascii[if r.is_multiple_of(4) {
                         r / 4 % ascii.len()
                     } else {
                         r % 4
