@@ -38,7 +38,10 @@ fn lines_from(
     let mut start = 0;
     let mut line = first_line;
     let n = text.len();
-    for (i, &c) in text.iter().enumerate() {
+    // From one line break to the next (a JSON line is hundreds of bytes: memchr's SIMD
+    // search, not a loop over every byte).
+    for i in memchr::memchr2_iter(b'\n', b'\r', text) {
+        let c = text[i];
         let lone_cr = c == b'\r' && text.get(i + 1) != Some(&b'\n');
         if c == b'\n' || lone_cr {
             if lone_cr && i + 1 == n && !last_block {
@@ -95,9 +98,14 @@ fn flatten(path: String, v: Value, out: &mut Vec<(String, Option<String>)>) {
 /// The flattened fields of one line into `out`.
 fn parse_line(
     bytes: &[u8],
+    line: Option<&str>,
     out: &mut Vec<(String, Option<String>)>,
 ) -> std::result::Result<(), String> {
-    match serde_json::from_slice::<Value>(bytes) {
+    let parsed = match line {
+        Some(l) => serde_json::from_str::<Value>(l),
+        None => serde_json::from_slice::<Value>(bytes),
+    };
+    match parsed {
         Ok(v @ Value::Object(_)) => {
             flatten(String::new(), v, out);
             Ok(())
@@ -164,7 +172,9 @@ struct Piece {
 }
 
 impl Piece {
-    fn parse(text: &[u8], spans: &[(u64, usize, usize)]) -> Piece {
+    /// `valid` is `text` as a string when it is valid UTF-8 (checked once for the whole
+    /// block): serde_json then reads each line's strings without checking them again.
+    fn parse(text: &[u8], valid: Option<&str>, spans: &[(u64, usize, usize)]) -> Piece {
         let mut p = Piece {
             names: Vec::new(),
             index: FxHashMap::default(),
@@ -176,7 +186,9 @@ impl Piece {
         let mut quick = LineFields::default();
         for &(line, s, e) in spans {
             let bytes = &text[s..e];
-            if quick.read(bytes) {
+            // Lines start and end at line breaks (ASCII): always character boundaries.
+            let as_str = valid.and_then(|t| t.get(s..e));
+            if quick.read(bytes, as_str) {
                 let row = p.rows.len();
                 for f in &quick.fields {
                     p.push(row, quick.path(f), || quick.value(f));
@@ -185,7 +197,7 @@ impl Piece {
                 continue;
             }
             fields.clear();
-            match parse_line(bytes, &mut fields) {
+            match parse_line(bytes, as_str, &mut fields) {
                 Ok(()) => {
                     let row = p.rows.len();
                     for (name, value) in fields.drain(..) {
@@ -228,13 +240,14 @@ impl Piece {
 /// The table of the lines `spans` of `text`: runs of lines parsed in parallel, then their
 /// columns put end to end (columns in order of first appearance).
 fn table_from(text: Vec<u8>, spans: &[(u64, usize, usize)]) -> RawTable {
+    let valid = simdutf8::basic::from_utf8(&text).ok();
     let run = spans
         .len()
         .div_ceil(rayon::current_num_threads().max(1) * 8)
         .max(1024);
     let mut pieces: Vec<Piece> = spans
         .par_chunks(run)
-        .map(|c| Piece::parse(&text, c))
+        .map(|c| Piece::parse(&text, valid, c))
         .collect();
     let mut names: Vec<String> = Vec::new();
     for p in &pieces {
@@ -387,7 +400,7 @@ mod tests {
         }
         let (mut taken, mut declined) = (0, 0);
         let mut quick = LineFields::default();
-        for _ in 0..30_000 {
+        for round in 0..30_000 {
             let mut line = match next(20) {
                 0 => value(&mut next, 0),
                 _ => object(&mut next, 0),
@@ -399,9 +412,15 @@ mod tests {
                 }
                 line.insert(k, ['{', '"', ',', ']'][next(4) as usize]);
             }
+            // Lines read as bytes and as already-checked strings: the same result.
+            let as_str = (round % 2 == 0).then_some(line.as_str());
             let mut slow = Vec::new();
-            let slow_ok = parse_line(line.as_bytes(), &mut slow).is_ok();
-            if quick.read(line.as_bytes()) {
+            let slow_result = parse_line(line.as_bytes(), as_str, &mut slow);
+            let mut other = Vec::new();
+            let other_result = parse_line(line.as_bytes(), as_str.xor(Some(&line)), &mut other);
+            assert_eq!((&slow_result, &slow), (&other_result, &other), "{line}");
+            let slow_ok = slow_result.is_ok();
+            if quick.read(line.as_bytes(), as_str) {
                 taken += 1;
                 assert!(slow_ok, "{line}");
                 let fast: Vec<(String, Option<String>)> = quick

@@ -38,8 +38,9 @@ impl LineFields {
         f.1.clone().map(|r| &self.values[r])
     }
 
-    /// Reads `bytes` (one line); `false` when the general path must read it.
-    pub fn read(&mut self, bytes: &[u8]) -> bool {
+    /// Reads `bytes` (one line; `line` is the same as a string when known to be UTF-8);
+    /// `false` when the general path must read it.
+    pub fn read(&mut self, bytes: &[u8], line: Option<&str>) -> bool {
         self.paths.clear();
         self.values.clear();
         self.fields.clear();
@@ -47,13 +48,22 @@ impl LineFields {
         self.keys.clear();
         self.entries.clear();
         self.declined = false;
-        let mut de = serde_json::Deserializer::from_slice(bytes);
+        match line {
+            Some(l) => self.read_from(&mut serde_json::Deserializer::from_str(l)),
+            None => self.read_from(&mut serde_json::Deserializer::from_slice(bytes)),
+        }
+    }
+
+    fn read_from<'de, R: serde_json::de::Read<'de>>(
+        &mut self,
+        de: &mut serde_json::Deserializer<R>,
+    ) -> bool {
         let top = Leaf {
             lf: self,
             path_len: 0,
             top: true,
         };
-        top.deserialize(&mut de).is_ok() && de.end().is_ok() && !self.declined
+        top.deserialize(&mut *de).is_ok() && de.end().is_ok() && !self.declined
     }
 
     fn leaf(&mut self, path_len: usize, value: Option<&str>) {
