@@ -135,6 +135,8 @@ pub struct Features {
     /// phone is a geographic landline the reference table knows.
     pub phone_area: Interned,
     pub email: Interned,
+    /// [`crate::compare::email_summary`] of each e-mail value, by value id.
+    pub email_summary: Vec<u64>,
     pub phone: Interned,
     pub national_id: Interned,
     pub loyalty_card: Interned,
@@ -211,7 +213,7 @@ impl Features {
         // Fields in the order of `specs` (a struct literal evaluates its fields in order).
         let mut columns = interned.into_iter();
         let mut next = || columns.next().expect("one interned column per spec");
-        Ok(Features {
+        let mut f = Features {
             n,
             first: next(),
             first_canon: next(),
@@ -221,6 +223,7 @@ impl Features {
             city: next(),
             phone_area: next(),
             email: next(),
+            email_summary: Vec::new(),
             phone: next(),
             national_id: next(),
             loyalty_card: next(),
@@ -235,7 +238,14 @@ impl Features {
                 })
                 .collect(),
             place_by_postcode: false,
-        })
+        };
+        f.email_summary = f
+            .email
+            .values
+            .par_iter()
+            .map(|v| crate::compare::email_summary(v))
+            .collect();
+        Ok(f)
     }
 }
 

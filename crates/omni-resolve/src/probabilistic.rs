@@ -519,7 +519,24 @@ pub fn level(f: &Features, c: Comparison, a: usize, b: usize, memo: &mut Memo) -
                 0
             }
         }
-        Comparison::Email => text(&f.email, memo, &compare::email),
+        // Most pairs of different e-mails are told apart by their summaries (domain, length)
+        // alone, cheaper than a memo lookup.
+        Comparison::Email => {
+            let (x, y) = (f.email.ids[a], f.email.ids[b]);
+            if x != NONE
+                && y != NONE
+                && x != y
+                && let (Some(&sx), Some(&sy)) = (
+                    f.email_summary.get(x as usize),
+                    f.email_summary.get(y as usize),
+                )
+                && !compare::email_may_be_close(sx, sy)
+            {
+                c.different_level()
+            } else {
+                text(&f.email, memo, &compare::email)
+            }
+        }
         // A geographic landline against a number that is not one (a mobile, usually): people
         // have both, so the difference says less than two different mobiles.
         Comparison::Phone => {
@@ -552,37 +569,11 @@ pub fn patterns(f: &Features, comps: &[Comparison], pairs: &[(u32, u32)]) -> Vec
     let mut out = vec![0u64; pairs.len()];
     for (k, &c) in comps.iter().enumerate() {
         let t0 = std::time::Instant::now();
-        // Most pairs of different e-mails are told apart by their lengths or domains alone,
-        // cheaper than a memo lookup.
-        let emails: Vec<u64> = if c == Comparison::Email {
-            f.email
-                .values
-                .par_iter()
-                .map(|v| compare::email_summary(v))
-                .collect()
-        } else {
-            Vec::new()
-        };
-        let different = c.different_level();
         out.par_chunks_mut(32_768)
             .zip(pairs.par_chunks(32_768))
             .for_each_init(Memo::default, |memo, (out, chunk)| {
                 for (o, &(a, b)) in out.iter_mut().zip(chunk) {
-                    let l = if emails.is_empty() {
-                        level(f, c, a as usize, b as usize, memo)
-                    } else {
-                        let (x, y) = (f.email.ids[a as usize], f.email.ids[b as usize]);
-                        if x != NONE
-                            && y != NONE
-                            && x != y
-                            && !compare::email_may_be_close(emails[x as usize], emails[y as usize])
-                        {
-                            different
-                        } else {
-                            level(f, c, a as usize, b as usize, memo)
-                        }
-                    };
-                    *o |= (l as u64) << (4 * k);
+                    *o |= (level(f, c, a as usize, b as usize, memo) as u64) << (4 * k);
                 }
             });
         tracing::debug!(

@@ -119,15 +119,12 @@ impl TextBlocks {
             let data_len = data.len();
             // The SIMD check answers valid blocks (nearly all); the standard one says where
             // an invalid one goes wrong.
-            if simdutf8::basic::from_utf8(data).is_ok() {
-                pending = 0;
-                if got == 0 {
-                    return Ok(true);
-                }
-                continue;
-            }
-            match std::str::from_utf8(data) {
-                Ok(_) => pending = 0,
+            let checked = match simdutf8::basic::from_utf8(data) {
+                Ok(_) => Ok(()),
+                Err(_) => std::str::from_utf8(data).map(|_| ()),
+            };
+            match checked {
+                Ok(()) => pending = 0,
                 Err(e) if e.error_len().is_none() && got > 0 => {
                     pending = data_len - e.valid_up_to();
                     buf.copy_within(end - pending..end, 0);
