@@ -265,8 +265,44 @@ pub fn last_name(a: &str, b: &str) -> u8 {
         return 1;
     }
     with_surname_tokens(a, |ta| {
-        with_surname_tokens(b, |tb| last_name_tokens(a, b, ta, tb))
+        with_surname_tokens(b, |tb| last_name_tokens(a, b, ta, tb, None))
     })
+}
+
+/// [`last_name`] with both values' words split beforehand ([`Words`] without particles,
+/// [`is_particle`]): the same level.
+pub fn last_name_words(a: &str, sa: Split, b: &str, sb: Split) -> u8 {
+    if a == b {
+        return 1;
+    }
+    let (wa, wb) = (sa.words, sb.words);
+    const MAX: usize = 6;
+    if wa.len() > MAX || wb.len() > MAX || a.len() > MAX_SPLIT || b.len() > MAX_SPLIT {
+        return last_name(a, b);
+    }
+    let (mut ta, mut tb) = ([""; MAX], [""; MAX]);
+    for (t, w) in ta.iter_mut().zip(wa) {
+        *t = w.text(a);
+    }
+    for (t, w) in tb.iter_mut().zip(wb) {
+        *t = w.text(b);
+    }
+    let first = match (wa.first(), wb.first()) {
+        (Some(x), Some(y)) => Some((x.letters, y.letters)),
+        _ => None,
+    };
+    last_name_tokens(
+        a,
+        b,
+        &ta[..wa.len()],
+        &tb[..wb.len()],
+        Some(((sa.letters, sb.letters), first)),
+    )
+}
+
+/// Keeps a surname's words that are not particles (what [`Words`] keeps for surnames).
+pub fn not_particle(w: &str) -> bool {
+    !is_particle(w)
 }
 
 /// `f` of [`surname_tokens`] of `s`, without allocating for up to six words.
@@ -283,7 +319,17 @@ fn with_surname_tokens<R>(s: &str, f: impl FnOnce(&[&str]) -> R) -> R {
     f(&buf[..n])
 }
 
-fn last_name_tokens(a: &str, b: &str, ta: &[&str], tb: &[&str]) -> u8 {
+/// `letters`: [`value_letters`] of `a` and `b`, and [`letters`] of their first tokens, when
+/// known: the Jaro-Winkler thresholds are then checked against [`may_reach`]'s bound first.
+type SurnameLetters = ((u64, u64), Option<(u64, u64)>);
+
+fn last_name_tokens(
+    a: &str,
+    b: &str,
+    ta: &[&str],
+    tb: &[&str],
+    letters: Option<SurnameLetters>,
+) -> u8 {
     if ta.iter().any(|x| x.len() > 1 && tb.contains(x)) {
         // Both sides write two surnames, one agrees in its place and the other is
         // different: "martinez suarez" and "martinez blanco" are two people of one family,
@@ -300,13 +346,19 @@ fn last_name_tokens(a: &str, b: &str, ta: &[&str], tb: &[&str]) -> u8 {
         }
         return 2;
     }
-    let s = jw(a, b);
-    if s >= 0.92 {
+    let whole = letters.is_none_or(|((la, lb), _)| may_reach(a, la, b, lb, 0.92));
+    if whole && jw(a, b) >= 0.92 {
         return 3;
     }
     // The first surnames alone may be close ("garcia lopez" vs "garcya").
     let s1 = match (ta.first(), tb.first()) {
-        (Some(x), Some(y)) => jw(x, y),
+        (Some(x), Some(y))
+            if letters
+                .and_then(|l| l.1)
+                .is_none_or(|(lx, ly)| may_reach(x, lx, y, ly, 0.80)) =>
+        {
+            jw(x, y)
+        }
         _ => 0.0,
     };
     if s1 >= 0.92 {
@@ -399,11 +451,26 @@ fn district(p: &str) -> &str {
 /// letters on, within Jaro-Winkler 0.9 of each other ("messenger" / "messenge"), so typos
 /// and the two address lines written in either order still count.
 pub fn address(a: &str, b: &str) -> u8 {
+    let (wa, wb) = (Words::split(a, |_| true), Words::split(b, |_| true));
+    address_words(a, wa.of(0), b, wb.of(0))
+}
+
+/// [`address`] with both values' words split beforehand ([`Words`]): the same level.
+pub fn address_words(a: &str, sa: Split, b: &str, sb: Split) -> u8 {
     if a == b {
         return 1;
     }
-    let overlap = word_overlap(a, b);
-    if overlap >= 0.6 || (jw_bound(a, b) >= 0.9 - 1e-9 && jw(a, b) >= 0.9) {
+    let (wa, wb) = (sa.words, sb.words);
+    let overlap = if wb.len() > 32 || a.len() > MAX_SPLIT || b.len() > MAX_SPLIT {
+        word_overlap_slow(a, b)
+    } else {
+        word_overlap(a, wa, b, wb)
+    };
+    if overlap >= 0.6
+        || (may_reach(a, sa.letters, b, sb.letters, 0.9)
+            && jw_bound(a, b) >= 0.9 - 1e-9
+            && jw(a, b) >= 0.9)
+    {
         return 2;
     }
     if overlap >= 0.3 {
@@ -412,44 +479,190 @@ pub fn address(a: &str, b: &str) -> u8 {
     4
 }
 
-/// Share of words matched, over the longer address's word count. Each word of `a` takes the
-/// first unused word of `b` that equals it or, from four letters on, is within Jaro-Winkler
-/// 0.9 of it. `b`'s words are split once; a Jaro-Winkler is computed only when a bound from
-/// the letters the two words share allows 0.9 (the bound never rejects a pair that reaches
-/// it: same result as comparing every pair, checked in the tests).
-fn word_overlap(a: &str, b: &str) -> f64 {
-    const MAX: usize = 32;
-    let mut words: [(&str, u64); MAX] = [("", 0); MAX];
-    let mut nb = 0usize;
-    for v in b.split(' ').filter(|w| !w.is_empty()) {
-        if nb == MAX {
-            return word_overlap_slow(a, b);
-        }
-        words[nb] = (v, letters(v));
-        nb += 1;
+/// One word of a value, as [`Words`] keeps it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Word {
+    /// [`letters`] of the word.
+    letters: u64,
+    /// A hash of its bytes: equal words have equal hashes (a match is checked on the bytes).
+    hash: u32,
+    /// Byte span in the value (values of more than 64 KiB are not split).
+    start: u16,
+    len: u16,
+}
+
+impl Word {
+    #[inline]
+    fn text<'a>(&self, value: &'a str) -> &'a str {
+        &value[self.start as usize..(self.start + self.len) as usize]
     }
-    let words = &words[..nb];
-    let mut na = 0usize;
+}
+
+/// The words (split on spaces) of every distinct value of a text column, split once: the
+/// address and surname comparators otherwise split both values again for every pair of
+/// values they meet. Value id `v`'s words are `of(v)`.
+#[derive(Debug, Default)]
+pub struct Words {
+    starts: Vec<u32>,
+    words: Vec<Word>,
+    /// [`value_letters`] of each value.
+    letters: Vec<u64>,
+}
+
+/// One value's words and [`value_letters`].
+#[derive(Debug, Clone, Copy)]
+pub struct Split<'a> {
+    pub words: &'a [Word],
+    pub letters: u64,
+}
+
+impl Words {
+    /// The words of each value that `keep` keeps, in order, in parallel.
+    pub fn new(values: &[String], keep: fn(&str) -> bool) -> Words {
+        use rayon::prelude::*;
+        let parts: Vec<(Vec<u32>, Vec<Word>)> = values
+            .par_chunks(4_096)
+            .map(|chunk| {
+                let mut counts = Vec::with_capacity(chunk.len());
+                let mut words = Vec::new();
+                for v in chunk {
+                    let before = words.len();
+                    split_into(v, keep, &mut words);
+                    counts.push((words.len() - before) as u32);
+                }
+                (counts, words)
+            })
+            .collect();
+        let mut out = Words {
+            starts: Vec::with_capacity(values.len() + 1),
+            words: Vec::with_capacity(parts.iter().map(|p| p.1.len()).sum()),
+            letters: values.par_iter().map(|v| value_letters(v)).collect(),
+        };
+        out.starts.push(0);
+        for (counts, words) in parts {
+            let mut at = out.words.len() as u32;
+            for c in counts {
+                at += c;
+                out.starts.push(at);
+            }
+            out.words.extend(words);
+        }
+        out
+    }
+
+    /// One value's words.
+    pub fn split(value: &str, keep: fn(&str) -> bool) -> Words {
+        let mut words = Vec::new();
+        split_into(value, keep, &mut words);
+        Words {
+            starts: vec![0, words.len() as u32],
+            words,
+            letters: vec![value_letters(value)],
+        }
+    }
+
+    /// The words of value `v`, or `None` when this column's words were not split (empty).
+    #[inline]
+    pub fn get(&self, v: u32) -> Option<Split<'_>> {
+        let v = v as usize;
+        (v + 1 < self.starts.len()).then(|| Split {
+            words: &self.words[self.starts[v] as usize..self.starts[v + 1] as usize],
+            letters: self.letters[v],
+        })
+    }
+
+    fn of(&self, v: u32) -> Split<'_> {
+        self.get(v).unwrap_or(Split {
+            words: &[],
+            letters: 1 << 63,
+        })
+    }
+}
+
+/// Longest value split into [`Word`]s (their spans are `u16`); the comparators read longer
+/// ones as text.
+const MAX_SPLIT: usize = u16::MAX as usize;
+
+fn split_into(v: &str, keep: fn(&str) -> bool, out: &mut Vec<Word>) {
+    if v.len() > MAX_SPLIT {
+        // One word standing for "anything" (bit 63: no bound applies).
+        out.push(Word {
+            letters: 1 << 63,
+            hash: 0,
+            start: 0,
+            len: 0,
+        });
+        return;
+    }
+    let base = v.as_ptr() as usize;
+    for w in v.split(' ').filter(|w| !w.is_empty() && keep(w)) {
+        use std::hash::BuildHasher;
+        out.push(Word {
+            letters: letters(w),
+            hash: rustc_hash::FxBuildHasher.hash_one(w) as u32,
+            start: (w.as_ptr() as usize - base) as u16,
+            len: w.len() as u16,
+        });
+    }
+}
+
+/// The letters and digits of a whole value, as [`letters`] but spaces left out (bit 63 when
+/// it has any other byte).
+fn value_letters(v: &str) -> u64 {
+    v.bytes()
+        .filter(|&c| c != b' ')
+        .fold(0u64, |m, c| m | 1 << letters_bit(c))
+}
+
+/// Whether `x` and `y` could be within Jaro-Winkler `t`, from their lengths and letter sets
+/// alone: every letter or digit of one that the other lacks is at least one byte left
+/// unmatched, so at most `m` = min(|x| − those of `x`, |y| − those of `y`) bytes match. A
+/// bound never below [`jw_bound`]'s (it counts fewer unmatched bytes), computed the same way,
+/// so it never rejects a pair that reaches `t`; text with other bytes always passes.
+#[inline]
+fn may_reach(x: &str, lx: u64, y: &str, ly: u64, t: f64) -> bool {
+    if (lx | ly) & (1 << 63) != 0 {
+        return true;
+    }
+    let mx = x.len() - (lx & !ly).count_ones() as usize;
+    let my = y.len() - (ly & !lx).count_ones() as usize;
+    let m = mx.min(my) as f64;
+    let jaro = (m / x.len() as f64 + m / y.len() as f64 + 1.0) / 3.0;
+    0.4 + 0.6 * jaro >= t - 1e-9
+}
+
+/// Share of words matched, over the longer address's word count. Each word of `a` takes the
+/// first unused word of `b` (at most 32) that equals it or, from four letters on, is within
+/// Jaro-Winkler 0.9 of it. A Jaro-Winkler is computed only when bounds from the letters the
+/// two words share allow 0.9 (a bound never rejects a pair that reaches it: same result as
+/// comparing every pair, checked in the tests).
+fn word_overlap(a: &str, wa: &[Word], b: &str, wb: &[Word]) -> f64 {
+    debug_assert!(wb.len() <= 32);
     let mut used = 0u64;
     let mut shared = 0usize;
-    for w in a.split(' ').filter(|w| !w.is_empty()) {
-        na += 1;
+    for wx in wa {
+        let w = wx.text(a);
         let long = w.len() >= 4;
-        let lw = if long { letters(w) } else { 0 };
-        let hit = words.iter().enumerate().position(|(j, &(v, lv))| {
-            used & (1 << j) == 0
-                && (v == w
-                    || (long && v.len() >= 4 && may_reach_jw(w, lw, v, lv) && jw(w, v) >= 0.9))
+        let hit = wb.iter().enumerate().position(|(j, wy)| {
+            used & (1 << j) == 0 && {
+                let v = wy.text(b);
+                (wx.hash == wy.hash && v == w)
+                    || (long
+                        && v.len() >= 4
+                        && may_reach(w, wx.letters, v, wy.letters, 0.9)
+                        && may_reach_jw(w, wx.letters, v, wy.letters)
+                        && jw(w, v) >= 0.9)
+            }
         });
         if let Some(j) = hit {
             used |= 1 << j;
             shared += 1;
         }
     }
-    if na == 0 || nb == 0 {
+    if wa.is_empty() || wb.is_empty() {
         return 0.0;
     }
-    shared as f64 / na.max(nb) as f64
+    shared as f64 / wa.len().max(wb.len()) as f64
 }
 
 /// The bytes a word holds, as a set: letters and digits a bit each, anything else one bit.
@@ -918,6 +1131,96 @@ mod tests {
         assert_eq!(city_by_area("madrid", "getafe"), 4);
     }
 
+    fn overlap_of(a: &str, b: &str) -> f64 {
+        let (wa, wb) = (Words::split(a, |_| true), Words::split(b, |_| true));
+        word_overlap(a, wa.of(0).words, b, wb.of(0).words)
+    }
+
+    /// The address level from every pair of words and the full Jaro-Winkler, no bounds.
+    fn address_slow(a: &str, b: &str) -> u8 {
+        if a == b {
+            return 1;
+        }
+        let overlap = word_overlap_slow(a, b);
+        if overlap >= 0.6 || jw(a, b) >= 0.9 {
+            2
+        } else if overlap >= 0.3 {
+            3
+        } else {
+            4
+        }
+    }
+
+    #[test]
+    fn surnames_split_beforehand_give_the_same_levels() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+        let vocab = [
+            "garcia",
+            "garcía",
+            "lopez",
+            "de",
+            "la",
+            "martinez",
+            "suarez",
+            "suares",
+            "del",
+            "rio",
+            "sanchez",
+            "blanco",
+            "y",
+            "o'neil",
+            "smith-jones",
+            "nuñez",
+            "van",
+            "der",
+            "berg",
+            "gil",
+            "ruiz",
+            "ruis",
+            "i",
+            "puig",
+        ];
+        let surname = |rng: &mut rand_chacha::ChaCha8Rng| {
+            let n = rng.random_range(0..5);
+            let sep = if rng.random_range(0..5) == 0 {
+                "  "
+            } else {
+                " "
+            };
+            (0..n)
+                .map(|_| {
+                    let mut w: Vec<char> =
+                        vocab[rng.random_range(0..vocab.len())].chars().collect();
+                    if rng.random_range(0..4) == 0 {
+                        let i = rng.random_range(0..w.len());
+                        w[i] = (b'a' + rng.random_range(0..26u8)) as char;
+                    }
+                    w.into_iter().collect::<String>()
+                })
+                .collect::<Vec<_>>()
+                .join(sep)
+        };
+        let pairs: Vec<(String, String)> = (0..100_000)
+            .map(|_| (surname(&mut rng), surname(&mut rng)))
+            .collect();
+        let values: Vec<String> = pairs
+            .iter()
+            .flat_map(|(a, b)| [a.clone(), b.clone()])
+            .collect();
+        let words = Words::new(&values, not_particle);
+        let mut levels = [0usize; 8];
+        for (i, (a, b)) in pairs.iter().enumerate() {
+            let (wa, wb) = (words.of(2 * i as u32), words.of(2 * i as u32 + 1));
+            let level = last_name(a, b);
+            assert_eq!(last_name_words(a, wa, b, wb), level, "{a:?} / {b:?}");
+            levels[level as usize] += 1;
+        }
+        for l in [1, 2, 3, 4, 5, 7] {
+            assert!(levels[l] > 100, "{levels:?}");
+        }
+    }
+
     #[test]
     fn word_overlap_with_the_letter_bound_matches_every_pair_compared() {
         use rand::{Rng, SeedableRng};
@@ -967,31 +1270,56 @@ mod tests {
             }
             b.into_iter().collect::<String>()
         };
-        let address = |rng: &mut rand_chacha::ChaCha8Rng| {
+        // Words joined by one space, sometimes two, sometimes with a space at either end.
+        let gen_address = |rng: &mut rand_chacha::ChaCha8Rng| {
             let n = rng.random_range(0..8);
-            (0..n).map(|_| word(rng)).collect::<Vec<_>>().join(" ")
+            let sep = if rng.random_range(0..4) == 0 {
+                "  "
+            } else {
+                " "
+            };
+            let mut s = (0..n).map(|_| word(rng)).collect::<Vec<_>>().join(sep);
+            if rng.random_range(0..8) == 0 {
+                s.insert(0, ' ');
+            }
+            s
         };
         let mut agreeing = 0;
-        for _ in 0..200_000 {
-            let (a, b) = (address(&mut rng), address(&mut rng));
-            let fast = word_overlap(&a, &b);
+        let mut levels = [0usize; 5];
+        let pairs: Vec<(String, String)> = (0..200_000)
+            .map(|_| (gen_address(&mut rng), gen_address(&mut rng)))
+            .collect();
+        // Split as the features split a column's values, and one by one.
+        let values: Vec<String> = pairs
+            .iter()
+            .flat_map(|(a, b)| [a.clone(), b.clone()])
+            .collect();
+        let words = Words::new(&values, |_| true);
+        for (i, (a, b)) in pairs.iter().enumerate() {
+            let fast = overlap_of(a, b);
             assert_eq!(
                 fast.to_bits(),
-                word_overlap_slow(&a, &b).to_bits(),
+                word_overlap_slow(a, b).to_bits(),
                 "{a:?} / {b:?}"
             );
             agreeing += usize::from(fast > 0.0);
+            let level = address_slow(a, b);
+            assert_eq!(address(a, b), level, "{a:?} / {b:?}");
+            let (wa, wb) = (words.of(2 * i as u32), words.of(2 * i as u32 + 1));
+            assert_eq!(address_words(a, wa, b, wb), level, "{a:?} / {b:?}");
+            levels[level as usize] += 1;
         }
-        // The sample exercises both outcomes.
+        // The sample exercises both outcomes, and every level.
         assert!(agreeing > 10_000, "{agreeing}");
+        assert!(levels[1..].iter().all(|&n| n > 100), "{levels:?}");
         let long = vec!["calle"; 40].join(" ");
         assert_eq!(
-            word_overlap(&long, "calle mayor"),
-            word_overlap_slow(&long, "calle mayor")
+            address(&long, "calle mayor"),
+            address_slow(&long, "calle mayor")
         );
         assert_eq!(
-            word_overlap("calle mayor", &long),
-            word_overlap_slow("calle mayor", &long)
+            address("calle mayor", &long),
+            address_slow("calle mayor", &long)
         );
     }
 

@@ -126,10 +126,14 @@ pub struct Features {
     /// Formal first name (nickname table applied), interned separately.
     pub first_canon: Interned,
     pub last: Interned,
+    /// The words of each surname value without particles, by value id.
+    pub last_words: crate::compare::Words,
     /// Days since the epoch, or `NO_DATE`.
     pub dob: Vec<i32>,
     pub postcode: Interned,
     pub address: Interned,
+    /// The words of each address value, by value id.
+    pub address_words: crate::compare::Words,
     pub city: Interned,
     /// Town of the record's landline (`omni_normalize::landline_area`, folded), when its
     /// phone is a geographic landline the reference table knows.
@@ -224,6 +228,8 @@ impl Features {
             phone_area: next(),
             email: next(),
             email_summary: Vec::new(),
+            address_words: Default::default(),
+            last_words: Default::default(),
             phone: next(),
             national_id: next(),
             loyalty_card: next(),
@@ -239,12 +245,24 @@ impl Features {
                 .collect(),
             place_by_postcode: false,
         };
-        f.email_summary = f
-            .email
-            .values
-            .par_iter()
-            .map(|v| crate::compare::email_summary(v))
-            .collect();
+        let (email_summary, (address_words, last_words)) = rayon::join(
+            || {
+                f.email
+                    .values
+                    .par_iter()
+                    .map(|v| crate::compare::email_summary(v))
+                    .collect()
+            },
+            || {
+                rayon::join(
+                    || crate::compare::Words::new(&f.address.values, |_| true),
+                    || crate::compare::Words::new(&f.last.values, crate::compare::not_particle),
+                )
+            },
+        );
+        f.email_summary = email_summary;
+        f.address_words = address_words;
+        f.last_words = last_words;
         Ok(f)
     }
 }

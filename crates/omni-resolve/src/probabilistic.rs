@@ -439,20 +439,38 @@ impl Memo {
 /// The level of comparison `c` for records `a` and `b`.
 #[inline]
 pub fn level(f: &Features, c: Comparison, a: usize, b: usize, memo: &mut Memo) -> u8 {
-    let text =
-        |col: &crate::features::Interned, memo: &mut Memo, cmp: &dyn Fn(&str, &str) -> u8| -> u8 {
-            let (x, y) = (col.ids[a], col.ids[b]);
-            if x == NONE || y == NONE {
-                0
-            } else if x == y {
-                1
-            } else {
-                // Every comparator is symmetric, so the key is the unordered pair.
-                memo.get_or(c, x, y, || {
-                    cmp(&col.values[x as usize], &col.values[y as usize])
-                })
-            }
-        };
+    // `cmp` gets each side's value id and text.
+    let text = |col: &crate::features::Interned,
+                memo: &mut Memo,
+                cmp: &dyn Fn(u32, &str, u32, &str) -> u8|
+     -> u8 {
+        let (x, y) = (col.ids[a], col.ids[b]);
+        if x == NONE || y == NONE {
+            0
+        } else if x == y {
+            1
+        } else {
+            // Every comparator is symmetric, so the key is the unordered pair.
+            memo.get_or(c, x, y, || {
+                cmp(x, &col.values[x as usize], y, &col.values[y as usize])
+            })
+        }
+    };
+    // The address and surname comparators read words split once per value, when the
+    // features have them.
+    let words = |w: &crate::compare::Words,
+                 x: u32,
+                 y: u32,
+                 split: fn(&str, compare::Split, &str, compare::Split) -> u8,
+                 plain: fn(&str, &str) -> u8,
+                 sx: &str,
+                 sy: &str|
+     -> u8 {
+        match (w.get(x), w.get(y)) {
+            (Some(wx), Some(wy)) => split(sx, wx, sy, wy),
+            _ => plain(sx, sy),
+        }
+    };
     // Comparators cheaper than a memo lookup (a few byte comparisons) run every time.
     let direct = |col: &crate::features::Interned, cmp: &dyn Fn(&str, &str) -> u8| -> u8 {
         let (x, y) = (col.ids[a], col.ids[b]);
@@ -481,7 +499,7 @@ pub fn level(f: &Features, c: Comparison, a: usize, b: usize, memo: &mut Memo) -
         Comparison::FirstName => {
             // The formal names were interned with the features (the nickname lookup is
             // done once per distinct name, not per pair).
-            let l = text(&f.first, memo, &|x, y| {
+            let l = text(&f.first, memo, &|_, x, _, y| {
                 let cx = f.first_canon.get(a).unwrap_or(x);
                 let cy = f.first_canon.get(b).unwrap_or(y);
                 compare::first_name(x, y, cx, cy)
@@ -489,7 +507,17 @@ pub fn level(f: &Features, c: Comparison, a: usize, b: usize, memo: &mut Memo) -
             swap(l, c.different_level())
         }
         Comparison::LastName => {
-            let l = text(&f.last, memo, &compare::last_name);
+            let l = text(&f.last, memo, &|x, sx, y, sy| {
+                words(
+                    &f.last_words,
+                    x,
+                    y,
+                    compare::last_name_words,
+                    compare::last_name,
+                    sx,
+                    sy,
+                )
+            });
             swap(l, c.different_level())
         }
         Comparison::BirthDate => {
@@ -501,7 +529,17 @@ pub fn level(f: &Features, c: Comparison, a: usize, b: usize, memo: &mut Memo) -
             }
         }
         Comparison::Postcode => direct(&f.postcode, &compare::postcode),
-        Comparison::Address => text(&f.address, memo, &compare::address),
+        Comparison::Address => text(&f.address, memo, &|x, sx, y, sy| {
+            words(
+                &f.address_words,
+                x,
+                y,
+                compare::address_words,
+                compare::address,
+                sx,
+                sy,
+            )
+        }),
         // The city is evidence only when a postcode is missing: two records with one
         // postcode are in one city, and counting both would count the place twice.
         // A record without a city but with a landline is placed by its area code.
@@ -510,7 +548,7 @@ pub fn level(f: &Features, c: Comparison, a: usize, b: usize, memo: &mut Memo) -
             if f.place_by_postcode && f.postcode.ids[a] != NONE && f.postcode.ids[b] != NONE {
                 0
             } else if ca.is_some() && cb.is_some() {
-                text(&f.city, memo, &compare::city)
+                text(&f.city, memo, &|_, x, _, y| compare::city(x, y))
             } else if let (Some(city), Some(area)) = (ca, f.phone_area.get(b)) {
                 compare::city_by_area(area, city)
             } else if let (Some(area), Some(city)) = (f.phone_area.get(a), cb) {
@@ -534,7 +572,7 @@ pub fn level(f: &Features, c: Comparison, a: usize, b: usize, memo: &mut Memo) -
             {
                 c.different_level()
             } else {
-                text(&f.email, memo, &compare::email)
+                text(&f.email, memo, &|_, x, _, y| compare::email(x, y))
             }
         }
         // A geographic landline against a number that is not one (a mobile, usually): people
