@@ -165,6 +165,12 @@ impl Chunks {
 struct Piece {
     names: Vec<String>,
     index: FxHashMap<String, usize>,
+    /// The columns of the previous line's fields, in its order, and of this line's so far:
+    /// lines of one export nearly always list the same keys in the same order, so the `k`-th
+    /// field's column is first guessed from the previous line (a comparison of its name
+    /// instead of a hash lookup).
+    last_order: Vec<usize>,
+    order: Vec<usize>,
     cols: Vec<StringBuilder>,
     /// Line, start and end of each good line (a row).
     rows: Vec<(u64, usize, usize)>,
@@ -178,6 +184,8 @@ impl Piece {
         let mut p = Piece {
             names: Vec::new(),
             index: FxHashMap::default(),
+            last_order: Vec::new(),
+            order: Vec::new(),
             cols: Vec::new(),
             rows: Vec::with_capacity(spans.len()),
             bad_rows: Vec::new(),
@@ -193,7 +201,7 @@ impl Piece {
                 for f in &quick.fields {
                     p.push(row, quick.path(f), || quick.value(f));
                 }
-                p.rows.push((line, s, e));
+                p.end_row(line, s, e);
                 continue;
             }
             fields.clear();
@@ -203,7 +211,7 @@ impl Piece {
                     for (name, value) in fields.drain(..) {
                         p.push(row, &name, || value.as_deref());
                     }
-                    p.rows.push((line, s, e));
+                    p.end_row(line, s, e);
                 }
                 Err(reason) => p.bad_rows.push(BadRow {
                     line,
@@ -215,17 +223,29 @@ impl Piece {
         p
     }
 
+    /// Ends a good line: it becomes a row, and its field order the next line's guess.
+    fn end_row(&mut self, line: u64, s: usize, e: usize) {
+        self.rows.push((line, s, e));
+        std::mem::swap(&mut self.last_order, &mut self.order);
+        self.order.clear();
+    }
+
     /// Row `row`'s value of column `name`.
     fn push<'v>(&mut self, row: usize, name: &str, value: impl FnOnce() -> Option<&'v str>) {
-        let ci = match self.index.get(name) {
-            Some(&ci) => ci,
-            None => {
-                self.index.insert(name.to_string(), self.cols.len());
-                self.names.push(name.to_string());
-                self.cols.push(StringBuilder::new());
-                self.cols.len() - 1
-            }
+        let guess = self.last_order.get(self.order.len()).copied();
+        let ci = match guess.filter(|&g| self.names[g] == name) {
+            Some(ci) => ci,
+            None => match self.index.get(name) {
+                Some(&ci) => ci,
+                None => {
+                    self.index.insert(name.to_string(), self.cols.len());
+                    self.names.push(name.to_string());
+                    self.cols.push(StringBuilder::new());
+                    self.cols.len() - 1
+                }
+            },
         };
+        self.order.push(ci);
         let col = &mut self.cols[ci];
         if col.len() > row {
             // A path given twice in one line (`{"a.b": 1, "a": {"b": 2}}`): the first value,
@@ -493,6 +513,57 @@ mod tests {
         assert_eq!(t.lines, vec![1, 2, 4]);
         assert!(t.bad_rows.is_empty());
         assert_eq!(t.column("id").unwrap().get(2), Some("3"));
+    }
+
+    /// Each value lands in its key's column whatever the order and the subset of keys a line
+    /// gives (a line's field order is the next line's first guess of the columns).
+    #[test]
+    fn values_land_in_their_columns_in_any_key_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("t.jsonl");
+        let mut x: u64 = 0x1234_5678_9abc_def1;
+        let mut next = move |m: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % m
+        };
+        let keys = ["id", "a", "b", "c", "n.x"];
+        let n = 5000;
+        let mut want: Vec<Vec<Option<String>>> = vec![Vec::new(); keys.len()];
+        let mut text = String::new();
+        for i in 0..n {
+            // Runs of lines with one order (as exports write them), then a change.
+            let mut order: Vec<usize> = (1..keys.len()).filter(|_| next(4) != 0).collect();
+            if next(3) == 0 {
+                for k in (1..order.len()).rev() {
+                    order.swap(k, next(k as u64 + 1) as usize);
+                }
+            }
+            let mut fields = vec![format!("\"id\": \"{i}\"")];
+            for (k, key) in keys.iter().enumerate() {
+                want[k].push((k == 0 || order.contains(&k)).then(|| format!("{key}{i}")));
+            }
+            want[0][i] = Some(i.to_string());
+            for &k in &order {
+                fields.push(match keys[k] {
+                    "n.x" => format!("\"n\": {{\"x\": \"n.x{i}\"}}"),
+                    key => format!("\"{key}\": \"{key}{i}\""),
+                });
+            }
+            if next(2) == 0 {
+                fields.rotate_left(1);
+            }
+            text.push_str(&format!("{{{}}}\n", fields.join(", ")));
+        }
+        std::fs::write(&p, text).unwrap();
+        let t = read(&p).unwrap();
+        assert_eq!(t.num_rows(), n);
+        for (k, key) in keys.iter().enumerate() {
+            let col = t.column(key).unwrap();
+            let got: Vec<Option<String>> = (0..n).map(|r| col.get(r).map(str::to_string)).collect();
+            assert_eq!(got, want[k], "{key}");
+        }
     }
 
     /// Lines are parsed in runs on several workers; the columns come out as one sequential
