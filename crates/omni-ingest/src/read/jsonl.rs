@@ -358,19 +358,23 @@ pub fn columns(path: &Path) -> Result<Vec<String>> {
 mod tests {
     use super::*;
 
+    /// A small deterministic generator: `next(m)` is a pseudo-random number below `m`.
+    fn xorshift(mut x: u64) -> impl FnMut(u64) -> u64 {
+        move |m: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % m
+        }
+    }
+
     /// The direct reader gives, for every line it takes, exactly the leaves flattening a
     /// `Value` gives (order included), and declines what it must: 30,000 random lines with
     /// nesting, dotted keys, keys given twice, escapes, numbers of every kind, arrays, nulls,
     /// non-objects and broken JSON.
     #[test]
     fn direct_reader_gives_the_flattened_leaves() {
-        let mut x: u64 = 0xdead_beef_cafe_f00d;
-        let mut next = move |m: u64| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x % m
-        };
+        let mut next = xorshift(0xdead_beef_cafe_f00d);
         fn value(next: &mut dyn FnMut(u64) -> u64, depth: u32) -> String {
             match next(if depth > 2 { 9 } else { 11 }) {
                 0 => "null".into(),
@@ -521,13 +525,7 @@ mod tests {
     fn values_land_in_their_columns_in_any_key_order() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("t.jsonl");
-        let mut x: u64 = 0x1234_5678_9abc_def1;
-        let mut next = move |m: u64| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x % m
-        };
+        let mut next = xorshift(0x1234_5678_9abc_def1);
         let keys = ["id", "a", "b", "c", "n.x"];
         let n = 5000;
         let mut want: Vec<Vec<Option<String>>> = vec![Vec::new(); keys.len()];
